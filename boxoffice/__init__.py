@@ -1,0 +1,1 @@
+"""boxoffice: a movie-ticket booking backend that stays correct under a burst."""

@@ -1,0 +1,115 @@
+"""Database access: the Piccolo engine's pool, and the one transaction helper the services use.
+
+`serializable()` is the only way the service layer opens a write transaction. It:
+- runs `BEGIN ISOLATION LEVEL SERIALIZABLE` as the first statement (asyncpg's transaction),
+- sets a bounded `lock_timeout`, so a stuck holder cannot pile up requests,
+- refuses to nest (Piccolo silently joins an outer transaction, which would defeat the retry),
+- always releases the connection and resets Piccolo's context variable, even when COMMIT raises
+  (Piccolo 1.38's own `__aexit__` does not: a retry would then run outside any transaction),
+- retries serialization failures and deadlocks a bounded number of times with jitter, each
+  attempt in a fresh transaction on a fresh connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import asyncpg
+from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
+
+from boxoffice.settings import get_settings
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+RETRYABLE = (asyncpg.exceptions.SerializationError, asyncpg.exceptions.DeadlockDetectedError)
+
+
+class TransactionNestingError(RuntimeError):
+    pass
+
+
+class RetriesExhausted(RuntimeError):
+    """Serialization failures kept happening; the caller should answer 'try again'."""
+
+
+def engine() -> PostgresEngine:
+    from piccolo_conf import DB
+
+    return DB
+
+
+async def start_pool() -> None:
+    s = get_settings()
+    await engine().start_connection_pool(min_size=s.db_pool_min, max_size=s.db_pool_max)
+
+
+async def close_pool() -> None:
+    await engine().close_connection_pool()
+
+
+def pool() -> asyncpg.Pool:
+    p = engine().pool
+    if p is None:
+        raise RuntimeError("database pool not started")
+    return p
+
+
+class _SerializableTransaction(PostgresTransaction):
+    """A Piccolo transaction at SERIALIZABLE whose exit cannot leak the connection or context."""
+
+    async def begin(self) -> None:
+        self.transaction = self.connection.transaction(isolation="serializable")
+        await self.transaction.start()
+        await self.connection.execute(
+            f"SET LOCAL lock_timeout = {int(get_settings().lock_timeout_ms)}"
+        )
+
+    async def __aexit__(self, exception_type, exception, traceback) -> bool:  # type: ignore[no-untyped-def]
+        try:
+            if exception is not None:
+                if not self._rolled_back:
+                    await self.rollback()
+            elif not self._committed and not self._rolled_back:
+                await self.commit()
+        finally:
+            try:
+                if self.engine.pool:
+                    await self.engine.pool.release(self.connection)
+                else:
+                    await self.connection.close()
+            finally:
+                self.engine.current_transaction.reset(self.context)
+        return exception is None
+
+
+async def serializable(
+    fn: Callable[[asyncpg.Connection], Awaitable[T]],
+    *,
+    retries: int | None = None,
+    on_retry: Callable[[int, BaseException], None] | None = None,
+) -> T:
+    """Run `fn(connection)` in a SERIALIZABLE transaction, retrying bounded on 40001/40P01.
+
+    `fn` may be called several times: it must have no effects outside the transaction.
+    """
+    eng = engine()
+    if eng.current_transaction.get() is not None:
+        raise TransactionNestingError("serializable() must not run inside another transaction")
+    attempts = (retries if retries is not None else get_settings().serialization_retries) + 1
+    for attempt in range(attempts):
+        try:
+            async with _SerializableTransaction(eng, allow_nested=False) as txn:
+                return await fn(txn.connection)
+        except RETRYABLE as exc:
+            if on_retry is not None:
+                on_retry(attempt, exc)
+            if attempt + 1 >= attempts:
+                raise RetriesExhausted(str(exc)) from exc
+            # full jitter, growing: spreads colliding requests apart
+            await asyncio.sleep(random.uniform(0, 0.004 * (2 ** min(attempt, 6))))
+    raise AssertionError("unreachable")

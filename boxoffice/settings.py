@@ -1,0 +1,84 @@
+"""Settings, read once from the environment.
+
+`DATABASE_URL` and `REDIS_URL` always win when set. When unset, the defaults point at the
+project-local services that `boxoffice dev` (and `make test`) bring up, see `boxoffice/localsvc.py`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:55432/boxoffice"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:56379/0"
+_DEV_SECRET = "dev-insecure-secret-change-me"
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw not in (None, "") else default
+
+
+def _bool_off(name: str) -> bool:
+    """True unless the variable says off/false/0/no."""
+    return os.environ.get(name, "on").strip().lower() not in {"off", "false", "0", "no"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    redis_url: str
+    secret_key: str
+    hold_seconds: int = 300
+    offer_seconds: int = 300
+    rate_limits_enabled: bool = True
+    # sliding-window limits (count per window seconds)
+    reserve_limit_per_user: int = 30
+    reserve_window_seconds: int = 60
+    confirm_limit_per_card: int = 10
+    confirm_window_seconds: int = 600
+    max_seats_per_reservation: int = 10
+    token_ttl_seconds: int = 7 * 24 * 3600
+    # how long a payment may keep a hold alive past its expiry while the gateway answers
+    payment_grace_seconds: int = 60
+    db_pool_min: int = 2
+    db_pool_max: int = 20
+    lock_timeout_ms: int = 2000
+    serialization_retries: int = 8
+    allowed_origins: tuple[str, ...] = field(default_factory=tuple)
+    max_subscriptions_per_connection: int = 20
+    smtp_url: str | None = None
+    notification_channel: str = "log"
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        origins = tuple(o for o in os.environ.get("ALLOWED_ORIGINS", "").split(",") if o)
+        return cls(
+            database_url=os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+            redis_url=os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL,
+            secret_key=os.environ.get("SECRET_KEY") or _DEV_SECRET,
+            hold_seconds=_int("HOLD_SECONDS", 300),
+            offer_seconds=_int("OFFER_SECONDS", 300),
+            rate_limits_enabled=_bool_off("RATE_LIMITS"),
+            reserve_limit_per_user=_int("RESERVE_LIMIT_PER_USER", 30),
+            reserve_window_seconds=_int("RESERVE_WINDOW_SECONDS", 60),
+            confirm_limit_per_card=_int("CONFIRM_LIMIT_PER_CARD", 10),
+            confirm_window_seconds=_int("CONFIRM_WINDOW_SECONDS", 600),
+            db_pool_min=_int("DB_POOL_MIN", 2),
+            db_pool_max=_int("DB_POOL_MAX", 20),
+            lock_timeout_ms=_int("LOCK_TIMEOUT_MS", 2000),
+            allowed_origins=origins,
+            smtp_url=os.environ.get("SMTP_URL") or None,
+            notification_channel=os.environ.get("NOTIFICATION_CHANNEL", "email" if os.environ.get("SMTP_URL") else "log"),
+        )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings.from_env()
+
+
+def reset_settings_cache() -> None:
+    """Tests change the environment; this makes the next `get_settings()` re-read it."""
+    get_settings.cache_clear()

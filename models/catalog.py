@@ -1,0 +1,103 @@
+"""Catalog tables: where and what is playing. Read-heavy, written by seeding and admins."""
+
+from piccolo.columns import (
+    Array,
+    Date,
+    DoublePrecision,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Real,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.constraints import Unique
+from piccolo.table import Table
+
+
+class City(Table, tablename="city"):
+    name = Varchar(length=100, unique=True)
+    lat = DoublePrecision()
+    lng = DoublePrecision()
+
+
+class PostalCode(Table, tablename="postal_code"):
+    """Postal code centroids, so `search(postalCode:)` can measure distance."""
+
+    code = Varchar(length=20, unique=True)
+    city = ForeignKey(City, on_delete=OnDelete.restrict, null=False)
+    lat = DoublePrecision()
+    lng = DoublePrecision()
+
+
+class Cinema(Table, tablename="cinema"):
+    name = Varchar(length=200)
+    city = ForeignKey(City, on_delete=OnDelete.restrict, null=False, index=True)
+    address = Varchar(length=300, default="")
+    postal_code = Varchar(length=20, index=True)
+    lat = DoublePrecision()
+    lng = DoublePrecision()
+
+    unique_city_name = Unique([city, name])
+
+
+class CinemaHall(Table, tablename="cinema_hall"):
+    cinema = ForeignKey(Cinema, on_delete=OnDelete.restrict, null=False, index=True)
+    name = Varchar(length=100)
+
+    unique_cinema_name = Unique([cinema, name])
+
+
+class SeatCategory(Table, tablename="seat_category"):
+    """A class of seat in a hall (e.g. CLASSIC, PRIME, RECLINER); priced per show."""
+
+    hall = ForeignKey(CinemaHall, on_delete=OnDelete.restrict, null=False, index=True)
+    name = Varchar(length=50)
+    rank = Integer(default=0)
+
+    unique_hall_name = Unique([hall, name])
+
+
+class CinemaSeat(Table, tablename="cinema_seat"):
+    """A physical seat. `x`/`y` give its position for adjacency (aisles leave gaps in x)."""
+
+    hall = ForeignKey(CinemaHall, on_delete=OnDelete.restrict, null=False)
+    category = ForeignKey(SeatCategory, on_delete=OnDelete.restrict, null=False)
+    row = Varchar(length=3)
+    number = Integer()
+    label = Varchar(length=10)
+    x = Integer()
+    y = Integer()
+
+    unique_hall_label = Unique([hall, label])
+
+
+class Movie(Table, tablename="movie"):
+    title = Varchar(length=300)
+    rating = Real(default=0.0)
+    duration_minutes = Integer()
+    languages = Array(base_column=Varchar(length=40))
+    genres = Array(base_column=Varchar(length=40))
+    release_date = Date(null=True, default=None)
+
+
+class Show(Table, tablename="show"):
+    """One screening. `free_seats` and `seat_version` are maintained by the booking service in
+    the same transaction as every seat change, so browse never counts rows."""
+
+    movie = ForeignKey(Movie, on_delete=OnDelete.restrict, null=False, index=True)
+    hall = ForeignKey(CinemaHall, on_delete=OnDelete.restrict, null=False)
+    cinema = ForeignKey(Cinema, on_delete=OnDelete.restrict, null=False)  # denormalised for search
+    starts_at = Timestamptz(index=True)
+    currency = Varchar(length=3, default="INR")
+    total_seats = Integer(default=0)
+    free_seats = Integer(default=0)
+    seat_version = Integer(default=0)
+
+
+class ShowPrice(Table, tablename="show_price"):
+    show = ForeignKey(Show, on_delete=OnDelete.restrict, null=False)
+    category = ForeignKey(SeatCategory, on_delete=OnDelete.restrict, null=False)
+    price = Integer()  # minor units
+
+    unique_show_category = Unique([show, category])

@@ -1,0 +1,11 @@
+"""Piccolo configuration: the engine from settings and the app registry."""
+
+from piccolo.conf.apps import AppRegistry
+from piccolo.engine.postgres import PostgresEngine
+
+from boxoffice.dburl import asyncpg_config
+from boxoffice.settings import get_settings
+
+DB = PostgresEngine(config=asyncpg_config(get_settings().database_url), extensions=())
+
+APP_REGISTRY = AppRegistry(apps=["models.piccolo_app"])
