@@ -1,0 +1,93 @@
+"""The ASGI application: create_app() and a lifespan that opens every shared resource."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+from arq import create_pool
+from arq.connections import RedisSettings
+from redis.asyncio import Redis
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.routing import Route, WebSocketRoute
+
+from boxoffice import db
+from boxoffice.events import EventBus
+from boxoffice.graphql_view import BoxofficeGraphQL
+from boxoffice.settings import Settings, get_settings
+from boxoffice.state import AppState
+
+log = logging.getLogger(__name__)
+
+
+@contextlib.asynccontextmanager
+async def open_state(settings: Settings) -> AsyncIterator[AppState]:
+    """Open Postgres, Redis, arq and the event bus; fail fast if any is unreachable."""
+    owns_pool = db.engine().pool is None  # tests and the CLI may have started it already
+    if owns_pool:
+        await db.start_pool()
+    redis: Redis = Redis.from_url(settings.redis_url)
+    arq = await create_pool(RedisSettings.from_dsn(settings.redis_url))
+    events = EventBus(redis, settings.redis_url)
+    try:
+        await redis.ping()
+        await db.pool().fetchval("SELECT 1")
+        await events.connect()
+        yield AppState(settings=settings, redis=redis, arq=arq, events=events)
+    finally:
+        await events.disconnect()
+        await arq.aclose()
+        await redis.aclose()
+        if owns_pool:
+            await db.close_pool()
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or get_settings()
+    from schema.root import schema  # imported late: the schema imports resolvers and services
+
+    graphql = BoxofficeGraphQL(
+        schema,
+        keep_alive=True,
+        keep_alive_interval=15,
+        allowed_origins=settings.allowed_origins,
+        max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
+        connection_init_wait_timeout=timedelta(seconds=10),
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with open_state(settings) as state:
+            app.state.boxoffice = state
+            yield
+
+    async def healthz(request: Request) -> PlainTextResponse:
+        return PlainTextResponse("ok")
+
+    async def readyz(request: Request) -> JSONResponse:
+        state: AppState = request.app.state.boxoffice
+        checks: dict[str, bool] = {}
+        try:
+            checks["database"] = await db.pool().fetchval("SELECT 1") == 1
+        except Exception:
+            checks["database"] = False
+        try:
+            checks["redis"] = bool(await state.redis.ping())
+        except Exception:
+            checks["redis"] = False
+        ok = all(checks.values())
+        return JSONResponse({"ready": ok, **checks}, status_code=200 if ok else 503)
+
+    return Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+        ],
+        lifespan=lifespan,
+    )

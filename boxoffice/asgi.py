@@ -1,0 +1,5 @@
+"""`uvicorn boxoffice.asgi:app`"""
+
+from boxoffice.app import create_app
+
+app = create_app()

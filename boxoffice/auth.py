@@ -1,0 +1,104 @@
+"""Identity: client API keys (stored hashed) and signed, expiring user bearer tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from dataclasses import dataclass
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from boxoffice.db import pool
+from boxoffice.settings import get_settings
+
+_TOKEN_SALT = "boxoffice.user-token"
+
+
+@dataclass(frozen=True)
+class ApiClient:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    email: str
+
+
+def hash_key(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+async def create_api_key(name: str) -> str:
+    raw = "bo_" + secrets.token_urlsafe(24)
+    await pool().execute(
+        "INSERT INTO api_key (name, key_hash, created_at, revoked) VALUES ($1, $2, now(), false)",
+        name,
+        hash_key(raw),
+    )
+    return raw
+
+
+# Keys are checked on every operation: cache positive and negative answers briefly, so a
+# flood of requests costs one dict lookup, and a revoked key stops working within the TTL.
+_KEY_CACHE: dict[str, tuple[float, ApiClient | None]] = {}
+_KEY_TTL = 30.0
+
+
+async def verify_api_key(raw: str | None) -> ApiClient | None:
+    if not raw or len(raw) > 200:
+        return None
+    now = time.monotonic()
+    hit = _KEY_CACHE.get(raw)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    row = await pool().fetchrow(
+        "SELECT id, name FROM api_key WHERE key_hash = $1 AND NOT revoked", hash_key(raw)
+    )
+    client = ApiClient(id=row["id"], name=row["name"]) if row else None
+    if len(_KEY_CACHE) > 10_000:
+        _KEY_CACHE.clear()
+    _KEY_CACHE[raw] = (now + _KEY_TTL, client)
+    return client
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(get_settings().secret_key, salt=_TOKEN_SALT)
+
+
+def issue_token(user: User) -> str:
+    return _serializer().dumps({"uid": user.id, "email": user.email})
+
+
+def read_token(token: str | None) -> User | None:
+    """The user a bearer token names, or None when it is missing, forged or expired."""
+    if not token or len(token) > 500:
+        return None
+    try:
+        data = _serializer().loads(token, max_age=get_settings().token_ttl_seconds)
+    except (BadSignature, SignatureExpired):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("uid"), int):
+        return None
+    return User(id=data["uid"], email=str(data.get("email", "")))
+
+
+def bearer(header: str | None) -> str | None:
+    if not header:
+        return None
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+async def get_or_create_user(email: str) -> User:
+    email = email.strip().lower()
+    row = await pool().fetchrow(
+        """INSERT INTO app_user (email, created_at) VALUES ($1, now())
+           ON CONFLICT (email) DO UPDATE SET email = EXCLUDED.email
+           RETURNING id, email""",
+        email,
+    )
+    assert row is not None
+    return User(id=row["id"], email=row["email"])

@@ -1,0 +1,136 @@
+"""The `boxoffice` console script."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+
+def _run(coro_fn: Callable[[], Awaitable[Any]]) -> Any:
+    return asyncio.run(coro_fn())
+
+
+async def _with_pool(fn: Callable[[], Awaitable[Any]]) -> Any:
+    from boxoffice import db
+
+    await db.start_pool()
+    try:
+        return await fn()
+    finally:
+        await db.close_pool()
+
+
+def cmd_migrate(args: argparse.Namespace) -> None:
+    from boxoffice.migrate import migrate
+
+    _run(migrate)
+
+
+def cmd_seed_demo(args: argparse.Namespace) -> None:
+    from boxoffice.seed import seed_demo, seed_scale
+
+    async def go() -> None:
+        await seed_demo()
+        if args.scale:
+            await seed_scale(args.scale)
+
+    _run(lambda: _with_pool(go))
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    uvicorn.run(
+        "boxoffice.asgi:app",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=os.environ.get("LOG_LEVEL", "info").lower(),
+        ws_ping_interval=20,
+    )
+
+
+def cmd_worker(args: argparse.Namespace) -> None:
+    from arq import run_worker
+
+    from workers.settings import WorkerSettings
+
+    run_worker(WorkerSettings)  # type: ignore[arg-type]
+
+
+def cmd_apikey_create(args: argparse.Namespace) -> None:
+    from boxoffice.auth import create_api_key
+
+    key = _run(lambda: _with_pool(lambda: create_api_key(args.name)))
+    print(key)
+
+
+def cmd_token(args: argparse.Namespace) -> None:
+    from boxoffice.auth import get_or_create_user, issue_token
+
+    async def go() -> list[str]:
+        return [issue_token(await get_or_create_user(e)) for e in args.emails]
+
+    for token in _run(lambda: _with_pool(go)):
+        print(token)
+
+
+def cmd_dev(args: argparse.Namespace) -> None:
+    from boxoffice.devserver import run_dev
+
+    run_dev(host=args.host, port=args.port)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="boxoffice", description="Movie-ticket booking backend")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("migrate", help="apply all migrations to DATABASE_URL").set_defaults(
+        fn=cmd_migrate
+    )
+    seed = sub.add_parser("seed-demo", help="load the deterministic demo catalog")
+    seed.add_argument("--scale", type=int, default=0, help="add a generated catalog of N cinemas")
+    seed.set_defaults(fn=cmd_seed_demo)
+
+    serve = sub.add_parser("serve", help="run the ASGI app with uvicorn")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(fn=cmd_serve)
+
+    sub.add_parser("worker", help="run the arq worker").set_defaults(fn=cmd_worker)
+
+    apikey = sub.add_parser("apikey", help="manage client API keys")
+    apikey_sub = apikey.add_subparsers(dest="apikey_command", required=True)
+    create = apikey_sub.add_parser("create", help="print a new API key")
+    create.add_argument("--name", required=True)
+    create.set_defaults(fn=cmd_apikey_create)
+
+    token = sub.add_parser("token", help="print a bearer token for each email")
+    token.add_argument("emails", nargs="+")
+    token.set_defaults(fn=cmd_token)
+
+    dev = sub.add_parser("dev", help="local Postgres+Redis if needed, migrate, seed, serve+worker")
+    dev.add_argument("--host", default="127.0.0.1")
+    dev.add_argument("--port", type=int, default=8000)
+    dev.set_defaults(fn=cmd_dev)
+    return p
+
+
+def main(argv: list[str] | None = None) -> None:
+    logging.basicConfig(
+        level=os.environ.get("LOG_LEVEL", "INFO").upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    args = build_parser().parse_args(argv)
+    args.fn(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,19 @@
+"""Process-wide resources the lifespan opens and every request shares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from arq.connections import ArqRedis
+from redis.asyncio import Redis
+
+from boxoffice.events import EventBus
+from boxoffice.settings import Settings
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    redis: Redis
+    arq: ArqRedis
+    events: EventBus

@@ -1,0 +1,123 @@
+"""Test fixtures: real Postgres and Redis, one event loop, migrate once, truncate per test.
+
+URLs: `DATABASE_URL`/`REDIS_URL` when set (the Makefile sets them, bringing up project-local
+services when the machine has none). The test database is created and migrated once a session.
+"""
+
+from __future__ import annotations
+
+import os
+
+from boxoffice.localsvc import resolve_test_environment
+
+resolve_test_environment()  # must run before anything imports settings or piccolo_conf
+
+from collections.abc import AsyncIterator  # noqa: E402
+from typing import Any  # noqa: E402
+
+import asyncpg  # noqa: E402
+import httpx2  # noqa: E402
+import pytest  # noqa: E402
+from redis.asyncio import Redis  # noqa: E402
+
+from boxoffice import db  # noqa: E402
+from boxoffice.app import create_app  # noqa: E402
+from boxoffice.auth import create_api_key, get_or_create_user, issue_token  # noqa: E402
+from boxoffice.migrate import migrate  # noqa: E402
+from boxoffice.settings import get_settings, reset_settings_cache  # noqa: E402
+
+BOOKING_TABLES = [
+    "notification", "ticket", "booking", "payment", "show_seat", "reservation",
+    "api_key", "app_user", "show_price", "show", "movie", "cinema_seat", "seat_category",
+    "cinema_hall", "cinema", "postal_code", "city",
+]
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def database() -> AsyncIterator[None]:
+    url = os.environ["DATABASE_URL"]
+    # create the database if missing, via the maintenance database on the same server
+    dbname = url.rsplit("/", 1)[1].split("?")[0]
+    admin = await asyncpg.connect(url.rsplit("/", 1)[0] + "/postgres")
+    try:
+        if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", dbname):
+            await admin.execute(f'CREATE DATABASE "{dbname}"')
+    finally:
+        await admin.close()
+    await migrate()
+    await db.start_pool()
+    yield
+    await db.close_pool()
+
+
+async def truncate_all() -> None:
+    await db.pool().execute(f"TRUNCATE {', '.join(BOOKING_TABLES)} RESTART IDENTITY CASCADE")
+
+
+@pytest.fixture
+async def redis() -> AsyncIterator[Redis]:
+    r: Redis = Redis.from_url(get_settings().redis_url)
+    await r.flushdb()
+    yield r
+    await r.aclose()
+
+
+@pytest.fixture
+async def clean(redis: Redis) -> AsyncIterator[None]:
+    """Empty tables and Redis before a test."""
+    await truncate_all()
+    yield
+
+
+@pytest.fixture
+async def app(clean: None) -> AsyncIterator[Any]:
+    reset_settings_cache()
+    application = create_app()
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+class Api:
+    """A GraphQL client over the in-process ASGI app, with a valid API key."""
+
+    def __init__(self, client: httpx2.AsyncClient, api_key: str) -> None:
+        self.client = client
+        self.api_key = api_key
+
+    async def raw(self, query: str, variables: dict[str, Any] | None = None,
+                  token: str | None = None, api_key: str | None = "default") -> dict[str, Any]:
+        headers = {}
+        key = self.api_key if api_key == "default" else api_key
+        if key:
+            headers["X-API-Key"] = key
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        resp = await self.client.post("/graphql", json={"query": query, "variables": variables or {}},
+                                      headers=headers)
+        body: dict[str, Any] = resp.json()
+        return body
+
+    async def __call__(self, query: str, variables: dict[str, Any] | None = None,
+                       token: str | None = None) -> dict[str, Any]:
+        body = await self.raw(query, variables, token)
+        assert not body.get("errors"), body["errors"]
+        data: dict[str, Any] = body["data"]
+        return data
+
+    async def token(self, email: str) -> str:
+        return issue_token(await get_or_create_user(email))
+
+
+@pytest.fixture
+async def api(app: Any) -> AsyncIterator[Api]:
+    key = await create_api_key("tests")
+    transport = httpx2.ASGITransport(app=app)
+    async with httpx2.AsyncClient(transport=transport, base_url="http://test") as client:
+        yield Api(client, key)
+
+
+@pytest.fixture
+async def demo(clean: None) -> None:
+    from boxoffice.seed import seed_demo
+
+    await seed_demo()
