@@ -18,6 +18,7 @@ from starlette.routing import Route, WebSocketRoute
 from boxoffice import db
 from boxoffice.events import EventBus
 from boxoffice.graphql_view import BoxofficeGraphQL
+from boxoffice.payments.sandbox import SandboxGateway
 from boxoffice.settings import Settings, get_settings
 from boxoffice.state import AppState
 
@@ -37,7 +38,8 @@ async def open_state(settings: Settings) -> AsyncIterator[AppState]:
         await redis.ping()
         await db.pool().fetchval("SELECT 1")
         await events.connect()
-        yield AppState(settings=settings, redis=redis, arq=arq, events=events)
+        yield AppState(settings=settings, redis=redis, arq=arq, events=events,
+                       gateway=SandboxGateway(redis))
     finally:
         await events.disconnect()
         await arq.aclose()

@@ -70,7 +70,9 @@ class Settings:
             lock_timeout_ms=_int("LOCK_TIMEOUT_MS", 2000),
             allowed_origins=origins,
             smtp_url=os.environ.get("SMTP_URL") or None,
-            notification_channel=os.environ.get("NOTIFICATION_CHANNEL", "email" if os.environ.get("SMTP_URL") else "log"),
+            notification_channel=os.environ.get(
+                "NOTIFICATION_CHANNEL", "email" if os.environ.get("SMTP_URL") else "log"
+            ),
         )
 
 

@@ -8,6 +8,8 @@ from arq.connections import ArqRedis
 from redis.asyncio import Redis
 
 from boxoffice.events import EventBus
+from boxoffice.payments.gateway import PaymentGateway
+from boxoffice.services.deps import Deps
 from boxoffice.settings import Settings
 
 
@@ -17,3 +19,8 @@ class AppState:
     redis: Redis
     arq: ArqRedis
     events: EventBus
+    gateway: PaymentGateway
+
+    @property
+    def deps(self) -> Deps:
+        return Deps(settings=self.settings, redis=self.redis, arq=self.arq)

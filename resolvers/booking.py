@@ -1,17 +1,149 @@
-"""Booking resolvers: parse, call a service, map to a schema type."""
+"""Booking resolvers: parse, call a service, map its outcome to a schema type."""
+
+from __future__ import annotations
 
 import strawberry
+from strawberry.types import Info
+
+from boxoffice.services import outcomes as o
+from boxoffice.services.bookings import get_booking
+from boxoffice.services.cancel import cancel_reservation
+from boxoffice.services.confirm import confirm_reservation
+from boxoffice.services.reservations import get_reservation
+from boxoffice.services.reserve import parse_id, reserve_seats
+from schema.context import Context
+from schema.errors import bad_input, forbidden
+from schema.permissions import require_owner, require_user
+from schema.types import booking as t
+from schema.types.enums import ReservationStatus
+
+
+def reservation_type(v: o.ReservationView) -> t.Reservation:
+    return t.Reservation(
+        id=strawberry.ID(str(v.id)), show_id=strawberry.ID(str(v.show_id)), seats=list(v.seats),
+        status=ReservationStatus(v.status), expires_at=v.expires_at, amount=v.amount,
+        currency=v.currency,
+    )
+
+
+def booking_type(v: o.BookingView) -> t.Booking:
+    from boxoffice.services.tickets import qr_svg
+
+    return t.Booking(
+        id=strawberry.ID(str(v.id)), reservation_id=strawberry.ID(str(v.reservation_id)),
+        show_id=strawberry.ID(str(v.show_id)), amount=v.amount, currency=v.currency,
+        tickets=[t.Ticket(seat=k.seat, qr_payload=k.qr_payload, qr_svg=qr_svg(k.qr_payload))
+                 for k in v.tickets],
+    )
+
+
+def queued_type(v: o.QueuedOutcome) -> t.Queued:
+    return t.Queued(show_id=strawberry.ID(str(v.show_id)), position=v.position,
+                    etr_seconds=v.etr_seconds, seats_wanted=v.seats_wanted)
+
+
+def _common(v: object) -> object:
+    """Map outcomes shared by several unions; raise for FORBIDDEN."""
+    match v:
+        case o.InvalidOutcome():
+            return t.InvalidRequest(message=v.message, field=v.field)
+        case o.RateLimitedOutcome():
+            return t.RateLimited(message=v.message, retry_after_seconds=v.retry_after_seconds)
+        case o.NotFoundOutcome():
+            return t.NotFound(message=v.message)
+        case o.ForbiddenOutcome():
+            raise forbidden(v.message)
+        case o.ReservationView():
+            return reservation_type(v)
+        case o.BookingView():
+            return booking_type(v)
+    raise TypeError(f"unmapped outcome {type(v).__name__}")
 
 
 @strawberry.type
 class BookingQuery:
-    @strawberry.field
-    def booking_ping(self) -> str:
-        return "pong"
+    @strawberry.field(description="A reservation of the caller's (owner only).")
+    async def reservation(
+        self, info: Info[Context, None], id: strawberry.ID
+    ) -> t.Reservation | None:
+        require_user(info)
+        rid = parse_id(id)
+        view = await get_reservation(rid) if rid else None
+        if view is None:
+            return None
+        require_owner(info, view.user_id)
+        return reservation_type(view)
+
+    @strawberry.field(description="A booking of the caller's (owner only).")
+    async def booking(self, info: Info[Context, None], id: strawberry.ID) -> t.Booking | None:
+        require_user(info)
+        bid = parse_id(id)
+        view = await get_booking(bid) if bid else None
+        if view is None:
+            return None
+        require_owner(info, view.user_id)
+        return booking_type(view)
+
+    @strawberry.field(description="The caller's place in a show's queue, null when not queued.")
+    async def queue_position(self, info: Info[Context, None],
+                             show_id: strawberry.ID) -> t.QueueTicket | None:
+        from boxoffice.services.waitlist import queue_ticket
+
+        user = require_user(info)
+        sid = parse_id(show_id)
+        if sid is None:
+            raise bad_input("Unknown show", "showId")
+        ticket = await queue_ticket(info.context.state.deps, sid, user.id)
+        if ticket is None:
+            return None
+        return t.QueueTicket(
+            show_id=strawberry.ID(str(ticket.show_id)), position=ticket.position,
+            etr_seconds=ticket.etr_seconds, seats_wanted=ticket.seats_wanted,
+            offer=reservation_type(ticket.offer) if ticket.offer else None,
+        )
 
 
 @strawberry.type
 class BookingMutation:
-    @strawberry.mutation
-    def noop(self) -> bool:
-        return True
+    @strawberry.mutation(description="Hold 1-10 seats for 5 minutes, all or nothing.")
+    async def reserve(self, info: Info[Context, None], input: t.ReserveInput) -> t.ReserveResult:
+        user = require_user(info)
+        v = await reserve_seats(info.context.state.deps, user, input.show_id, input.seats,
+                                input.session_id)
+        match v:
+            case o.SeatsTakenOutcome():
+                return t.SeatsTaken(seats=list(v.seats), alternatives=list(v.alternatives))
+            case o.QueuedOutcome():
+                return queued_type(v)
+        return _common(v)  # type: ignore[return-value]
+
+    @strawberry.mutation(description="Pay for a hold; the same idempotencyKey charges once.")
+    async def confirm(self, info: Info[Context, None], input: t.ConfirmInput) -> t.ConfirmResult:
+        user = require_user(info)
+        state = info.context.state
+        v = await confirm_reservation(state.deps, state.gateway, user, input.reservation_id,
+                                      input.payment_token, input.idempotency_key)
+        match v:
+            case o.PaymentDeclinedOutcome():
+                return t.PaymentDeclined(message=v.message, decline_code=v.decline_code)
+            case o.ReservationExpiredOutcome():
+                return t.ReservationExpired(reservation_id=strawberry.ID(str(v.reservation_id)),
+                                            message=v.message)
+        return _common(v)  # type: ignore[return-value]
+
+    @strawberry.mutation(description="Release a held reservation (idempotent; never booked seats).")
+    async def cancel_reservation(self, info: Info[Context, None],
+                                 reservation_id: strawberry.ID) -> t.CancelResult:
+        user = require_user(info)
+        v = await cancel_reservation(info.context.state.deps, user, reservation_id)
+        return _common(v)  # type: ignore[return-value]
+
+    @strawberry.mutation(description="Leave a show's waiting queue; false when not queued.")
+    async def leave_queue(self, info: Info[Context, None], show_id: strawberry.ID) -> bool:
+        from boxoffice.services.waitlist import leave_queue
+
+        user = require_user(info)
+        sid = parse_id(show_id)
+        if sid is None:
+            raise bad_input("Unknown show", "showId")
+        return await leave_queue(info.context.state.deps, sid, user.id)

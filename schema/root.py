@@ -17,4 +17,9 @@ class Mutation(BookingMutation):
     pass
 
 
-schema = strawberry.Schema(query=Query, mutation=Mutation, extensions=EXTENSIONS)
+schema = strawberry.Schema(
+    query=Query,
+    mutation=Mutation,
+    extensions=EXTENSIONS,
+    types=[],
+)

@@ -120,7 +120,7 @@ ReserveResult = Annotated[
     strawberry.union("ReserveResult"),
 ]
 ConfirmResult = Annotated[
-    Booking | PaymentDeclined | ReservationExpired | NotFound | InvalidRequest,
+    Booking | PaymentDeclined | ReservationExpired | NotFound | InvalidRequest | RateLimited,
     strawberry.union("ConfirmResult"),
 ]
 CancelResult = Annotated[Reservation | NotFound, strawberry.union("CancelResult")]

@@ -1,0 +1,34 @@
+"""The payment gateway interface the confirm service talks to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class ChargeResult:
+    ok: bool
+    charge_id: str | None = None
+    decline_code: str | None = None
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class RefundResult:
+    ok: bool
+    refund_id: str | None = None
+
+
+class PaymentGateway(Protocol):
+    async def charge(self, *, amount: int, currency: str, token: str,
+                     idempotency_key: str) -> ChargeResult:
+        """Charge once per idempotency key: a repeated key returns the first result."""
+        ...
+
+    async def refund(self, *, charge_id: str, idempotency_key: str) -> RefundResult:
+        ...
+
+    def fingerprint(self, token: str) -> str:
+        """A stable, non-secret identifier of the card behind a token (for rate limits)."""
+        ...

@@ -1,0 +1,60 @@
+"""A sandbox gateway with Stripe's test-token semantics, idempotent across processes (Redis).
+
+Tokens: `tok_visa`, `tok_mastercard` succeed; `tok_chargeDeclined` (generic_decline),
+`tok_chargeDeclinedInsufficientFunds` (insufficient_funds), `tok_chargeDeclinedExpiredCard`
+(expired_card), `tok_chargeDeclinedFraudulent` (fraudulent) are declined; `tok_visa_slow`
+succeeds after a delay (to exercise a payment in flight); anything else is declined as
+`invalid_token`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import secrets
+
+from redis.asyncio import Redis
+
+from boxoffice.payments.gateway import ChargeResult, RefundResult
+
+_DECLINES = {
+    "tok_chargeDeclined": ("generic_decline", "Your card was declined."),
+    "tok_chargeDeclinedInsufficientFunds": ("insufficient_funds", "Insufficient funds."),
+    "tok_chargeDeclinedExpiredCard": ("expired_card", "Your card has expired."),
+    "tok_chargeDeclinedFraudulent": ("fraudulent", "Your card was declined."),
+}
+_OK = {"tok_visa", "tok_mastercard", "tok_visa_slow"}
+
+
+class SandboxGateway:
+    def __init__(self, redis: Redis, slow_seconds: float = 1.5) -> None:
+        self._redis = redis
+        self._slow = slow_seconds
+
+    def fingerprint(self, token: str) -> str:
+        return hashlib.sha256(f"card:{token}".encode()).hexdigest()[:16]
+
+    async def charge(self, *, amount: int, currency: str, token: str,
+                     idempotency_key: str) -> ChargeResult:
+        key = f"sandbox:charge:{idempotency_key}"
+        stored = await self._redis.get(key)
+        if stored:
+            return ChargeResult(**json.loads(stored))
+        if token == "tok_visa_slow":
+            await asyncio.sleep(self._slow)
+        if token in _OK and amount >= 0:
+            result = ChargeResult(ok=True, charge_id="ch_" + secrets.token_hex(12))
+        else:
+            code, message = _DECLINES.get(token, ("invalid_token", "Unknown payment token."))
+            result = ChargeResult(ok=False, decline_code=code, message=message)
+        # first writer wins: a concurrent duplicate gets the same answer
+        await self._redis.set(key, json.dumps(result.__dict__), nx=True, ex=7 * 24 * 3600)
+        return ChargeResult(**json.loads(await self._redis.get(key) or "{}"))
+
+    async def refund(self, *, charge_id: str, idempotency_key: str) -> RefundResult:
+        key = f"sandbox:refund:{idempotency_key}"
+        await self._redis.set(key, charge_id, nx=True, ex=7 * 24 * 3600)
+        await self._redis.sadd("sandbox:refunded", charge_id)
+        refund_id = "re_" + hashlib.sha256(key.encode()).hexdigest()[:12]
+        return RefundResult(ok=True, refund_id=refund_id)

@@ -1,0 +1,109 @@
+"""The per-show first-come-first-served waiting queue, in Redis.
+
+Keys (hash-tagged by show): `show:{ID}:queue` a sorted set of user ids scored by arrival
+sequence; `show:{ID}:queue:wants` user id -> seats wanted; `show:{ID}:queue:seq` the sequence.
+Joining is idempotent: a waiting user keeps their place. Positions start at 1. Queue positions are
+lost if Redis loses its data; seat state never depends on Redis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from redis.asyncio import Redis
+
+from boxoffice import db
+
+
+def _k(show_id: int) -> str:
+    return f"show:{{{show_id}}}:queue"
+
+
+def _wants(show_id: int) -> str:
+    return f"show:{{{show_id}}}:queue:wants"
+
+
+def _seq(show_id: int) -> str:
+    return f"show:{{{show_id}}}:queue:seq"
+
+
+_JOIN = """
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) == false then
+  local seq = redis.call('INCR', KEYS[3])
+  redis.call('ZADD', KEYS[1], seq, ARGV[1])
+  redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+end
+return redis.call('ZRANK', KEYS[1], ARGV[1]) + 1
+"""
+
+
+@dataclass(frozen=True)
+class Waiter:
+    user_id: int
+    seats_wanted: int
+
+
+async def join(redis: Redis, show_id: int, user_id: int, seats_wanted: int) -> int:
+    """Append the user (keeping an existing place) and return their 1-based position."""
+    pos = await redis.eval(  # type: ignore[misc]
+        _JOIN, 3, _k(show_id), _wants(show_id), _seq(show_id), user_id, seats_wanted
+    )
+    return int(pos)
+
+
+async def position(redis: Redis, show_id: int, user_id: int) -> tuple[int, int] | None:
+    """(position, seats wanted) or None when not queued."""
+    async with redis.pipeline(transaction=False) as p:
+        p.zrank(_k(show_id), user_id)
+        p.hget(_wants(show_id), str(user_id))
+        rank, wants = await p.execute()
+    if rank is None:
+        return None
+    return int(rank) + 1, int(wants or 1)
+
+
+async def leave(redis: Redis, show_id: int, user_id: int) -> bool:
+    async with redis.pipeline(transaction=True) as p:
+        p.zrem(_k(show_id), user_id)
+        p.hdel(_wants(show_id), str(user_id))
+        removed, _ = await p.execute()
+    return bool(removed)
+
+
+async def waiters(redis: Redis, show_id: int, limit: int = 1000) -> list[Waiter]:
+    """Waiters in arrival order."""
+    ids = await redis.zrange(_k(show_id), 0, limit - 1)
+    if not ids:
+        return []
+    wants = await redis.hmget(_wants(show_id), ids)
+    return [Waiter(int(u), int(w or 1)) for u, w in zip(ids, wants, strict=True)]
+
+
+async def estimate_wait_seconds(redis: Redis, show_id: int, user_id: int, seats_wanted: int,
+                                offer_seconds: int) -> int:
+    """Estimated time until this waiter's turn.
+
+    Seats come back when holds lapse. We assume, pessimistically for the waiter, that every
+    current hold lapses at its `expires_at` (some will be paid instead) and that each waiter ahead
+    takes what they asked for: the answer is when the k-th held seat lapses, k being the seats
+    wanted by everyone ahead plus this waiter. When there are not enough held seats to cover k,
+    each missing "round" is one offer period (an unclaimed offer passes on after it).
+    """
+    ahead = 0
+    for w in await waiters(redis, show_id):
+        if w.user_id == user_id:
+            break
+        ahead += w.seats_wanted
+    k = ahead + seats_wanted
+    rows = await db.pool().fetch(
+        """SELECT expires_at FROM show_seat WHERE show = $1 AND status = 'HELD'
+           ORDER BY expires_at LIMIT $2""",
+        show_id,
+        k,
+    )
+    now = datetime.now(UTC)
+    if len(rows) >= k:
+        return max(0, int((rows[k - 1]["expires_at"] - now).total_seconds()))
+    last = max(((r["expires_at"] - now).total_seconds() for r in rows), default=0.0)
+    return max(0, int(last)) + offer_seconds

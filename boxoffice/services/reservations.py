@@ -1,0 +1,75 @@
+"""Reading reservations, and the one place held seats go back: release_hold.
+
+`release_hold` runs inside a caller's SERIALIZABLE transaction (cancel, expiry). It locks the
+seats in label order, frees them only where still HELD by that reservation, and marks the
+reservation. Handing freed seats to the waiting queue (offers) hooks in here, in the same
+transaction, so a freed seat is never FREE in between for someone who merely refreshed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import asyncpg
+
+from boxoffice import db
+from boxoffice.services.outcomes import ReservationView
+
+_COLUMNS = """id, show, "user", status, seat_labels, expires_at, amount, currency, is_offer"""
+
+
+def to_view(row: asyncpg.Record) -> ReservationView:
+    return ReservationView(
+        id=row["id"], show_id=row["show"], user_id=row["user"], seats=tuple(row["seat_labels"]),
+        status=row["status"], expires_at=row["expires_at"], amount=row["amount"],
+        currency=row["currency"], is_offer=row["is_offer"],
+    )
+
+
+async def get_reservation(reservation_id: int,
+                          conn: asyncpg.Connection | None = None) -> ReservationView | None:
+    row = await (conn or db.pool()).fetchrow(
+        f"SELECT {_COLUMNS} FROM reservation WHERE id = $1", reservation_id
+    )
+    return to_view(row) if row else None
+
+
+async def lock_reservation(conn: asyncpg.Connection, reservation_id: int) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"SELECT {_COLUMNS}, payment_pending_until FROM reservation WHERE id = $1 FOR UPDATE",
+        reservation_id,
+    )
+
+
+@dataclass(frozen=True)
+class Released:
+    reservation: ReservationView
+    freed: tuple[str, ...]  # labels that went HELD -> FREE
+
+
+async def release_hold(conn: asyncpg.Connection, reservation_id: int,
+                       new_status: str) -> Released | None:
+    """HELD -> `new_status` (CANCELLED/EXPIRED), its seats HELD -> FREE. No-op unless HELD."""
+    res = await lock_reservation(conn, reservation_id)
+    if res is None:
+        return None
+    if res["status"] != "HELD":
+        return Released(to_view(res), ())
+    seats = await conn.fetch(
+        """SELECT id, label FROM show_seat
+           WHERE show = $1 AND label = ANY($2::varchar[]) ORDER BY label FOR UPDATE""",
+        res["show"], list(res["seat_labels"]),
+    )
+    freed = await conn.fetch(
+        """UPDATE show_seat SET status = 'FREE', reservation = NULL, expires_at = NULL
+           WHERE id = ANY($1::int[]) AND reservation = $2 AND status = 'HELD'
+           RETURNING label""",
+        [r["id"] for r in seats], reservation_id,
+    )
+    row = await conn.fetchrow(
+        f"""UPDATE reservation SET status = $2, updated_at = now() WHERE id = $1
+            RETURNING {_COLUMNS}""",
+        reservation_id, new_status,
+    )
+    assert row is not None
+    return Released(to_view(row), tuple(sorted(r["label"] for r in freed)))

@@ -1,0 +1,202 @@
+"""reserve_seats: all-or-nothing holds, three independent safeguards against double-booking.
+
+1. `SELECT … FOR UPDATE` on the requested seats in label order (no deadlocks between overlapping
+   requests) inside a SERIALIZABLE transaction (boxoffice.db.serializable, retried, bounded);
+2. `UPDATE … WHERE … AND status = 'FREE'` with the row count checked;
+3. UNIQUE (show, cinema_seat) and CHECKs in the database.
+The transaction touches only this show's rows and talks to nothing but Postgres. The show row is
+only read (never written) here, so concurrent holds on one show do not conflict on it; the FREE
+counter is adjusted after commit (boxoffice.services.seatevents).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import asyncpg
+
+from boxoffice import db
+from boxoffice.auth import User
+from boxoffice.services import queue, ratelimit
+from boxoffice.services.alternatives import SeatPos, choose_seats, target_of
+from boxoffice.services.deps import Deps
+from boxoffice.services.jobs import schedule_expiry, schedule_notifications
+from boxoffice.services.outbox import add_notification
+from boxoffice.services.outcomes import (
+    InvalidOutcome,
+    QueuedOutcome,
+    RateLimitedOutcome,
+    ReservationView,
+    ReserveOutcome,
+    SeatsTakenOutcome,
+)
+from boxoffice.services.seatevents import publish_seat_changes
+
+LABEL_RE = re.compile(r"^[A-Z]{1,3}-[1-9][0-9]{0,2}$")
+
+
+class _Taken(Exception):
+    """Rolls the transaction back when a requested seat is not FREE."""
+
+    def __init__(self, taken: list[str]) -> None:
+        self.taken = taken
+
+
+class _Unknown(Exception):
+    def __init__(self, labels: list[str]) -> None:
+        self.labels = labels
+
+
+class _AlreadyHolding(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class _Held:
+    reservation: ReservationView
+
+
+def parse_id(raw: str | int) -> int | None:
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        return None
+    return value if 0 < value < 2**31 else None
+
+
+def validate_labels(seats: Sequence[str], max_seats: int) -> InvalidOutcome | list[str]:
+    if not seats:
+        return InvalidOutcome("Choose at least one seat", "seats")
+    if len(seats) > max_seats:
+        return InvalidOutcome(f"At most {max_seats} seats per reservation", "seats")
+    labels = [s.strip().upper() for s in seats]
+    bad = [s for s in labels if not LABEL_RE.match(s)]
+    if bad:
+        return InvalidOutcome(f"Not a seat label: {', '.join(bad[:3])} (expected e.g. J-12)",
+                              "seats")
+    if len(set(labels)) != len(labels):
+        return InvalidOutcome("Seats must be distinct", "seats")
+    return sorted(labels)  # the fixed lock order
+
+
+async def _hold(conn: asyncpg.Connection, deps: Deps, user: User, show_id: int,
+                labels: list[str], session_id: str | None) -> _Held:
+    seats = await conn.fetch(
+        """SELECT id, label, status, price FROM show_seat
+           WHERE show = $1 AND label = ANY($2::varchar[])
+           ORDER BY label FOR UPDATE""",
+        show_id,
+        labels,
+    )
+    if len(seats) != len(labels):
+        found = {r["label"] for r in seats}
+        raise _Unknown([lbl for lbl in labels if lbl not in found])
+    taken = [r["label"] for r in seats if r["status"] != "FREE"]
+    if taken:
+        raise _Taken(taken)
+    show = await conn.fetchrow("SELECT currency FROM show WHERE id = $1", show_id)
+    assert show is not None
+    amount = sum(r["price"] for r in seats)
+    try:
+        res = await conn.fetchrow(
+            """INSERT INTO reservation (show, "user", status, seat_labels, amount, currency,
+                   expires_at, is_offer, session_id, created_at, updated_at)
+               VALUES ($1, $2, 'HELD', $3::varchar[], $4, $5,
+                   now() + make_interval(secs => $6), false, $7, now(), now())
+               RETURNING id, expires_at""",
+            show_id, user.id, labels, amount, show["currency"], deps.settings.hold_seconds,
+            session_id,
+        )
+    except asyncpg.UniqueViolationError as exc:  # reservation_one_live_per_user_show
+        raise _AlreadyHolding() from exc
+    assert res is not None
+    updated = await conn.execute(
+        """UPDATE show_seat SET status = 'HELD', reservation = $2, expires_at = $3
+           WHERE id = ANY($1::int[]) AND status = 'FREE'""",
+        [r["id"] for r in seats], res["id"], res["expires_at"],
+    )
+    if updated != f"UPDATE {len(seats)}":  # cannot happen under the row locks; never half-hold
+        raise _Taken(labels)
+    await add_notification(
+        conn, user_id=user.id, show_id=show_id, kind="HOLD_CREATED",
+        channel=deps.settings.notification_channel,
+        payload={"reservationId": res["id"], "seats": labels, "amount": amount,
+                 "currency": show["currency"], "expiresAt": res["expires_at"].isoformat(),
+                 "email": user.email},
+    )
+    return _Held(ReservationView(
+        id=res["id"], show_id=show_id, user_id=user.id, seats=tuple(labels), status="HELD",
+        expires_at=res["expires_at"], amount=amount, currency=show["currency"],
+    ))
+
+
+async def show_seats(show_id: int) -> list[SeatPos]:
+    rows = await db.pool().fetch(
+        "SELECT label, row, x, y, status FROM show_seat WHERE show = $1", show_id
+    )
+    return [SeatPos(r["label"], r["row"], r["x"], r["y"], r["status"] == "FREE") for r in rows]
+
+
+async def reserve_seats(deps: Deps, user: User, show_id_raw: str, seats: Sequence[str],
+                        session_id: str | None = None) -> ReserveOutcome:
+    s = deps.settings
+    show_id = parse_id(show_id_raw)
+    if show_id is None:
+        return InvalidOutcome("Unknown show", "showId")
+    checked = validate_labels(seats, s.max_seats_per_reservation)
+    if isinstance(checked, InvalidOutcome):
+        return checked
+    labels = checked
+    if session_id is not None and len(session_id) > 100:
+        return InvalidOutcome("sessionId is too long", "sessionId")
+
+    show = await db.pool().fetchrow(
+        "SELECT starts_at > now() AS upcoming FROM show WHERE id = $1", show_id
+    )
+    if show is None:
+        return InvalidOutcome("Unknown show", "showId")
+    if not show["upcoming"]:
+        return InvalidOutcome("This show has already started", "showId")
+
+    if s.rate_limits_enabled:
+        wait = await ratelimit.hit(deps.redis, f"rl:reserve:user:{user.id}",
+                                   s.reserve_limit_per_user, s.reserve_window_seconds)
+        if wait:
+            return RateLimitedOutcome("Too many reservation attempts", wait)
+
+    try:
+        held = await db.serializable(
+            lambda conn: _hold(conn, deps, user, show_id, labels, session_id)
+        )
+    except _Unknown as exc:
+        return InvalidOutcome(f"No such seat in this show: {', '.join(exc.labels[:5])}", "seats")
+    except _AlreadyHolding:
+        return InvalidOutcome(
+            "You already hold seats for this show: confirm or cancel that reservation first",
+            "showId",
+        )
+    except _Taken as exc:
+        return await _unavailable(deps, user, show_id, labels, exc.taken)
+
+    view = held.reservation
+    await publish_seat_changes(deps.redis, show_id, [(lbl, "HELD") for lbl in labels],
+                               -len(labels))
+    await schedule_expiry(deps.arq, view.id, view.expires_at)
+    await schedule_notifications(deps.arq)
+    return view
+
+
+async def _unavailable(deps: Deps, user: User, show_id: int, labels: list[str],
+                       taken: list[str]) -> SeatsTakenOutcome | QueuedOutcome:
+    """SeatsTaken with alternatives while enough seats are FREE; else join the queue."""
+    seats = await show_seats(show_id)
+    n = len(labels)
+    if sum(1 for x in seats if x.free) >= n:
+        alternatives = choose_seats(seats, n, target_of(seats, labels))
+        return SeatsTakenOutcome(tuple(taken), tuple(alternatives))
+    position = await queue.join(deps.redis, show_id, user.id, n)
+    etr = await queue.estimate_wait_seconds(deps.redis, show_id, user.id, n,
+                                            deps.settings.offer_seconds)
+    return QueuedOutcome(show_id=show_id, position=position, etr_seconds=etr, seats_wanted=n)
