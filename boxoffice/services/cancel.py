@@ -11,7 +11,7 @@ from boxoffice.services.jobs import cancel_expiry
 from boxoffice.services.outcomes import CancelOutcome, ForbiddenOutcome, NotFoundOutcome
 from boxoffice.services.reservations import get_reservation, release_hold
 from boxoffice.services.reserve import parse_id
-from boxoffice.services.seatevents import publish_seat_changes
+from boxoffice.services.seatevents import publish_reservation, publish_seat_changes
 
 
 async def cancel_reservation(deps: Deps, user: User, reservation_id_raw: str) -> CancelOutcome:
@@ -29,4 +29,5 @@ async def cancel_reservation(deps: Deps, user: User, reservation_id_raw: str) ->
         await publish_seat_changes(deps.redis, existing.show_id,
                                    [(lbl, "FREE") for lbl in released.freed], len(released.freed))
         await cancel_expiry(deps.arq, rid)
+    await publish_reservation(deps.redis, released.reservation)
     return released.reservation

@@ -39,7 +39,7 @@ from boxoffice.services.outcomes import (
 )
 from boxoffice.services.reservations import get_reservation, lock_reservation
 from boxoffice.services.reserve import parse_id
-from boxoffice.services.seatevents import publish_seat_changes
+from boxoffice.services.seatevents import publish_reservation, publish_seat_changes
 from boxoffice.services.tickets import sign_ticket
 
 EXPIRED_MESSAGE = "This reservation is no longer held; any charge has been refunded"
@@ -180,6 +180,9 @@ async def _settle(deps: Deps, gateway: PaymentGateway, rid: int, user: User, cla
                                    [(t.seat, "BOOKED") for t in booking.tickets], 0)
         await cancel_expiry(deps.arq, rid)
         await schedule_notifications(deps.arq)
+        confirmed = await get_reservation(rid)
+        if confirmed is not None:
+            await publish_reservation(deps.redis, confirmed)
         return booking
     # paid for a hold that lapsed and whose seats may be someone else's: give the money back
     assert charge.charge_id is not None

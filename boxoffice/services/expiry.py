@@ -10,7 +10,7 @@ from __future__ import annotations
 from boxoffice import db
 from boxoffice.services.deps import Deps
 from boxoffice.services.reservations import Released, release_hold
-from boxoffice.services.seatevents import publish_seat_changes
+from boxoffice.services.seatevents import publish_reservation, publish_seat_changes
 
 _DUE = """status = 'HELD' AND expires_at <= now()
           AND (payment_pending_until IS NULL OR payment_pending_until <= now())"""
@@ -30,6 +30,8 @@ async def expire_reservation(deps: Deps, reservation_id: int) -> Released | None
     if released is not None and released.freed:
         await publish_seat_changes(deps.redis, released.reservation.show_id,
                                    [(lbl, "FREE") for lbl in released.freed], len(released.freed))
+    if released is not None and released.reservation.status == "EXPIRED":
+        await publish_reservation(deps.redis, released.reservation)
     return released
 
 

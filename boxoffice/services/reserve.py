@@ -32,7 +32,11 @@ from boxoffice.services.outcomes import (
     ReserveOutcome,
     SeatsTakenOutcome,
 )
-from boxoffice.services.seatevents import publish_seat_changes
+from boxoffice.services.seatevents import (
+    publish_queue_changed,
+    publish_reservation,
+    publish_seat_changes,
+)
 
 LABEL_RE = re.compile(r"^[A-Z]{1,3}-[1-9][0-9]{0,2}$")
 
@@ -183,6 +187,7 @@ async def reserve_seats(deps: Deps, user: User, show_id_raw: str, seats: Sequenc
     view = held.reservation
     await publish_seat_changes(deps.redis, show_id, [(lbl, "HELD") for lbl in labels],
                                -len(labels))
+    await publish_reservation(deps.redis, view)
     await schedule_expiry(deps.arq, view.id, view.expires_at)
     await schedule_notifications(deps.arq)
     return view
@@ -197,6 +202,7 @@ async def _unavailable(deps: Deps, user: User, show_id: int, labels: list[str],
         alternatives = choose_seats(seats, n, target_of(seats, labels))
         return SeatsTakenOutcome(tuple(taken), tuple(alternatives))
     position = await queue.join(deps.redis, show_id, user.id, n)
+    await publish_queue_changed(deps.redis, show_id)
     etr = await queue.estimate_wait_seconds(deps.redis, show_id, user.id, n,
                                             deps.settings.offer_seconds)
     return QueuedOutcome(show_id=show_id, position=position, etr_seconds=etr, seats_wanted=n)

@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from redis.asyncio import Redis
 
 from boxoffice import db
-from boxoffice.events import seats_channel
+from boxoffice.events import queue_channel, reservation_channel, seats_channel
+from boxoffice.services.outcomes import ReservationView
 
 log = logging.getLogger(__name__)
 
@@ -64,3 +65,25 @@ async def publish_seat_changes(
 async def current_version(redis: Redis, show_id: int) -> int:
     raw = await redis.get(version_key(show_id))
     return int(raw) if raw else 0
+
+
+async def publish_reservation(redis: Redis, view: ReservationView) -> None:
+    """Announce a reservation's new status to its owner's `reservation` subscription."""
+    try:
+        await redis.publish(
+            reservation_channel(view.id),
+            json.dumps({"id": view.id, "showId": view.show_id, "userId": view.user_id,
+                        "status": view.status, "seats": list(view.seats),
+                        "expiresAt": view.expires_at.isoformat(), "amount": view.amount,
+                        "currency": view.currency, "isOffer": view.is_offer}),
+        )
+    except Exception:
+        log.exception("reservation event %s failed", view.id)
+
+
+async def publish_queue_changed(redis: Redis, show_id: int) -> None:
+    """Tell `queue` subscribers of a show to re-read their position (joins, leaves, offers)."""
+    try:
+        await redis.publish(queue_channel(show_id), json.dumps({"showId": show_id}))
+    except Exception:
+        log.exception("queue event for show %s failed", show_id)

@@ -7,6 +7,7 @@ from boxoffice.services import queue
 from boxoffice.services.deps import Deps
 from boxoffice.services.outcomes import QueuedOutcome
 from boxoffice.services.reservations import to_view
+from boxoffice.services.seatevents import publish_queue_changed
 
 
 async def queue_ticket(deps: Deps, show_id: int, user_id: int) -> QueuedOutcome | None:
@@ -29,4 +30,7 @@ async def queue_ticket(deps: Deps, show_id: int, user_id: int) -> QueuedOutcome 
 
 
 async def leave_queue(deps: Deps, show_id: int, user_id: int) -> bool:
-    return await queue.leave(deps.redis, show_id, user_id)
+    left = await queue.leave(deps.redis, show_id, user_id)
+    if left:
+        await publish_queue_changed(deps.redis, show_id)
+    return left
