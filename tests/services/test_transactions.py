@@ -1,0 +1,102 @@
+"""The transaction helper: SERIALIZABLE, bounded retries, no nesting, nothing leaks on failure.
+
+Piccolo 1.38's transaction exit does not release the connection or reset its context when
+COMMIT raises; a retry would then run outside any transaction. These tests force a real
+serialization failure at COMMIT and prove the retry is a fresh, atomic transaction.
+"""
+
+from __future__ import annotations
+
+import asyncpg
+import pytest
+
+from boxoffice import db
+from boxoffice.db import RetriesExhausted, TransactionNestingError, serializable
+
+
+@pytest.fixture
+async def probe(clean):
+    await db.pool().execute("DROP TABLE IF EXISTS probe")
+    await db.pool().execute("CREATE TABLE probe (k text, v int)")
+    yield
+    await db.pool().execute("DROP TABLE IF EXISTS probe")
+
+
+async def _write_skew(conn: asyncpg.Connection, other: asyncpg.Connection) -> None:
+    """Set up a dangerous structure so that `conn`'s COMMIT fails with 40001."""
+    await other.execute("BEGIN ISOLATION LEVEL SERIALIZABLE")
+    await other.fetch("SELECT * FROM probe WHERE k = 'a'")
+    await conn.fetch("SELECT * FROM probe WHERE k = 'b'")
+    await conn.execute("INSERT INTO probe VALUES ('a', 1)")
+    await other.execute("INSERT INTO probe VALUES ('b', 1)")
+    await other.execute("COMMIT")
+
+
+async def test_retry_after_serialization_failure_at_commit_is_atomic(probe):
+    other = await asyncpg.connect(dsn=db.engine().config["dsn"])
+    attempts: list[dict] = []
+    retries: list[int] = []
+
+    async def work(conn: asyncpg.Connection) -> str:
+        info = {
+            "isolation": await conn.fetchval("SHOW transaction_isolation"),
+            "in_txn": conn.is_in_transaction(),
+            "lock_timeout": await conn.fetchval("SHOW lock_timeout"),
+            "piccolo_txn": db.engine().current_transaction.get() is not None,
+        }
+        attempts.append(info)
+        if len(attempts) == 1:
+            await _write_skew(conn, other)  # COMMIT of this attempt will fail
+            return "first"
+        await conn.execute("INSERT INTO probe VALUES ('a', 2)")
+        return "second"
+
+    idle_before = db.pool().get_idle_size()
+    try:
+        result = await serializable(work, on_retry=lambda n, e: retries.append(n))
+    finally:
+        await other.close()
+    assert result == "second"
+    assert retries == [0]  # exactly one serialization failure, retried once
+    assert all(a["isolation"] == "serializable" and a["in_txn"] for a in attempts)
+    assert all(a["piccolo_txn"] for a in attempts)
+    assert attempts[0]["lock_timeout"] == "2s"
+    rows = await db.pool().fetch("SELECT k, v FROM probe ORDER BY k, v")
+    # the first attempt's insert is gone; the retry's is there; the other txn's too
+    assert [(r["k"], r["v"]) for r in rows] == [("a", 2), ("b", 1)]
+    # nothing leaked: the context is reset and the connection is back in the pool
+    assert db.engine().current_transaction.get() is None
+    assert db.pool().get_idle_size() >= idle_before
+
+
+async def test_retries_are_bounded(probe):
+    calls = 0
+
+    async def always_conflicts(conn: asyncpg.Connection) -> None:
+        nonlocal calls
+        calls += 1
+        raise asyncpg.exceptions.SerializationError("forced")
+
+    with pytest.raises(RetriesExhausted):
+        await serializable(always_conflicts, retries=3)
+    assert calls == 4
+    assert db.engine().current_transaction.get() is None
+
+
+async def test_nesting_is_refused(probe):
+    async def outer(conn: asyncpg.Connection) -> None:
+        await serializable(lambda c: c.fetchval("SELECT 1"))
+
+    with pytest.raises(TransactionNestingError):
+        await serializable(outer)
+    assert db.engine().current_transaction.get() is None
+
+
+async def test_error_rolls_back_everything(probe):
+    async def half_done(conn: asyncpg.Connection) -> None:
+        await conn.execute("INSERT INTO probe VALUES ('x', 1)")
+        raise ValueError("boom")
+
+    with pytest.raises(ValueError):
+        await serializable(half_done)
+    assert await db.pool().fetchval("SELECT count(*) FROM probe") == 0
