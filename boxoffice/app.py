@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route, WebSocketRoute
 
-from boxoffice import db
+from boxoffice import db, metrics
 from boxoffice.events import EventBus
 from boxoffice.graphql_view import BoxofficeGraphQL
 from boxoffice.payments.sandbox import SandboxGateway
@@ -84,12 +84,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
         ok = all(checks.values())
         return JSONResponse({"ready": ok, **checks}, status_code=200 if ok else 503)
 
+    async def metrics_endpoint(request: Request) -> PlainTextResponse:
+        return PlainTextResponse(metrics.render(), media_type="text/plain; version=0.0.4")
+
     return Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/metrics", metrics_endpoint),
         ],
         lifespan=lifespan,
     )

@@ -21,6 +21,7 @@ from typing import TypeVar
 import asyncpg
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 
+from boxoffice import metrics
 from boxoffice.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -33,8 +34,16 @@ class TransactionNestingError(RuntimeError):
     pass
 
 
-class RetriesExhausted(RuntimeError):
-    """Serialization failures kept happening; the caller should answer 'try again'."""
+class Busy(RuntimeError):
+    """The database could not do this now (contention); the client should try again."""
+
+
+class RetriesExhausted(Busy):
+    """Serialization failures kept happening past the retry bound."""
+
+
+class LockTimeout(Busy):
+    """A row lock was not granted within `lock_timeout`."""
 
 
 def engine() -> PostgresEngine:
@@ -104,12 +113,19 @@ async def serializable(
     for attempt in range(attempts):
         try:
             async with _SerializableTransaction(eng, allow_nested=False) as txn:
-                return await fn(txn.connection)
+                result = await fn(txn.connection)
+            metrics.inc("txn_commits_total")
+            return result
         except RETRYABLE as exc:
+            metrics.inc("txn_conflicts_total")
             if on_retry is not None:
                 on_retry(attempt, exc)
             if attempt + 1 >= attempts:
+                metrics.inc("txn_retries_exhausted_total")
                 raise RetriesExhausted(str(exc)) from exc
             # full jitter, growing: spreads colliding requests apart
             await asyncio.sleep(random.uniform(0, 0.004 * (2 ** min(attempt, 6))))
+        except asyncpg.exceptions.LockNotAvailableError as exc:
+            metrics.inc("txn_lock_timeouts_total")
+            raise LockTimeout(str(exc)) from exc
     raise AssertionError("unreachable")

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
+from typing import ParamSpec, TypeVar
+
 import strawberry
 from strawberry.types import Info
 
+from boxoffice.db import Busy
 from boxoffice.services import outcomes as o
 from boxoffice.services.bookings import get_booking
 from boxoffice.services.cancel import cancel_reservation
@@ -12,10 +17,26 @@ from boxoffice.services.confirm import confirm_reservation
 from boxoffice.services.reservations import get_reservation
 from boxoffice.services.reserve import parse_id, reserve_seats
 from schema.context import Context
-from schema.errors import bad_input, forbidden
+from schema.errors import TRY_AGAIN, bad_input, coded, forbidden
 from schema.permissions import require_owner, require_user
 from schema.types import booking as t
 from schema.types.enums import ReservationStatus
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def busy_means_try_again(resolver: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+    """Contention past the retry bound is not a bug: tell the client to retry, with a code."""
+
+    @functools.wraps(resolver)
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return await resolver(*args, **kwargs)
+        except Busy as exc:
+            raise coded("The show is very busy right now; please retry", TRY_AGAIN) from exc
+
+    return wrapper
 
 
 def reservation_type(v: o.ReservationView) -> t.Reservation:
@@ -106,6 +127,7 @@ class BookingQuery:
 @strawberry.type
 class BookingMutation:
     @strawberry.mutation(description="Hold 1-10 seats for 5 minutes, all or nothing.")
+    @busy_means_try_again
     async def reserve(self, info: Info[Context, None], input: t.ReserveInput) -> t.ReserveResult:
         user = require_user(info)
         v = await reserve_seats(info.context.state.deps, user, input.show_id, input.seats,
@@ -118,6 +140,7 @@ class BookingMutation:
         return _common(v)  # type: ignore[return-value]
 
     @strawberry.mutation(description="Pay for a hold; the same idempotencyKey charges once.")
+    @busy_means_try_again
     async def confirm(self, info: Info[Context, None], input: t.ConfirmInput) -> t.ConfirmResult:
         user = require_user(info)
         state = info.context.state
@@ -132,6 +155,7 @@ class BookingMutation:
         return _common(v)  # type: ignore[return-value]
 
     @strawberry.mutation(description="Release a held reservation (idempotent; never booked seats).")
+    @busy_means_try_again
     async def cancel_reservation(self, info: Info[Context, None],
                                  reservation_id: strawberry.ID) -> t.CancelResult:
         user = require_user(info)

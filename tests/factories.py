@@ -41,7 +41,8 @@ async def make_show(rows: int = 10, per_row: int = 20, price: int = 20000,
     show = await p.fetchval(
         """INSERT INTO show (movie, hall, cinema, starts_at, currency, total_seats, free_seats,
                seat_version)
-           VALUES ($1, $2, $3, now() + make_interval(hours => $4), 'INR', $5, $5, 0) RETURNING id""",
+           VALUES ($1, $2, $3, now() + make_interval(hours => $4), 'INR', $5, $5, 0)
+           RETURNING id""",
         movie, hall, cinema, starts_in_hours, total,
     )
     labels: list[str] = []
