@@ -6,6 +6,9 @@ from piccolo.engine.postgres import PostgresEngine
 from boxoffice.dburl import asyncpg_config
 from boxoffice.settings import get_settings
 
-DB = PostgresEngine(config=asyncpg_config(get_settings().database_url), extensions=())
+_settings = get_settings()
+DB = PostgresEngine(
+    config=asyncpg_config(_settings.database_url, _settings.lock_timeout_ms), extensions=()
+)
 
 APP_REGISTRY = AppRegistry(apps=["models.piccolo_app"])

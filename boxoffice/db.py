@@ -2,7 +2,8 @@
 
 `serializable()` is the only way the service layer opens a write transaction. It:
 - runs `BEGIN ISOLATION LEVEL SERIALIZABLE` as the first statement (asyncpg's transaction),
-- sets a bounded `lock_timeout`, so a stuck holder cannot pile up requests,
+- runs with a bounded `lock_timeout` (a session setting, see boxoffice/dburl.py), so a stuck
+  holder cannot pile up requests,
 - refuses to nest (Piccolo silently joins an outer transaction, which would defeat the retry),
 - always releases the connection and resets Piccolo's context variable, even when COMMIT raises
   (Piccolo 1.38's own `__aexit__` does not: a retry would then run outside any transaction),
@@ -73,10 +74,7 @@ class _SerializableTransaction(PostgresTransaction):
 
     async def begin(self) -> None:
         self.transaction = self.connection.transaction(isolation="serializable")
-        await self.transaction.start()
-        await self.connection.execute(
-            f"SET LOCAL lock_timeout = {int(get_settings().lock_timeout_ms)}"
-        )
+        await self.transaction.start()  # lock_timeout is a session setting (piccolo_conf)
 
     async def __aexit__(self, exception_type, exception, traceback) -> bool:  # type: ignore[no-untyped-def]
         try:

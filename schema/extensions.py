@@ -7,12 +7,15 @@ from collections.abc import Iterator
 
 from graphql import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     MaskErrors,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
-    QueryDepthLimiter,
+    ParserCache,
     SchemaExtension,
+    ValidationCache,
 )
+from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
+from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
 
 from schema.context import Context
 from schema.errors import INTERNAL, unauthenticated
@@ -54,10 +57,24 @@ def _masked() -> MaskErrors:
     return ext
 
 
+# Built once, so every operation carries the *same* rule classes and ValidationCache can hit
+# (QueryDepthLimiter/MaxAliasesLimiter build a new class per instance, defeating the cache).
+_LIMIT_RULES = [max_depth_rule(10, None, None), max_aliases_rule(30)]
+
+
+class QueryLimits(AddValidationRules):
+    """Depth and alias limits against abusive documents."""
+
+    def __init__(self) -> None:
+        super().__init__(_LIMIT_RULES)
+
+
 EXTENSIONS = [
     ApiKeyGate,
-    lambda: QueryDepthLimiter(max_depth=10),
-    lambda: MaxAliasesLimiter(max_alias_count=30),
+    # clients send the same few documents over and over: parse and validate each once
+    lambda: ParserCache(maxsize=512),
+    lambda: ValidationCache(maxsize=512),
+    QueryLimits,
     lambda: MaxTokensLimiter(max_token_count=2000),
     _masked,
 ]

@@ -64,8 +64,11 @@ async def redis() -> AsyncIterator[Redis]:
 
 @pytest.fixture
 async def clean(redis: Redis) -> AsyncIterator[None]:
-    """Empty tables and Redis before a test."""
+    """Empty tables, Redis and in-process caches before a test."""
+    from boxoffice.services.showmeta import clear_show_meta
+
     await truncate_all()
+    clear_show_meta()
     yield
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import asyncpg
 
@@ -23,7 +24,6 @@ from boxoffice.services import queue, ratelimit
 from boxoffice.services.alternatives import SeatPos, choose_seats, target_of
 from boxoffice.services.deps import Deps
 from boxoffice.services.jobs import schedule_expiry, schedule_notifications
-from boxoffice.services.outbox import add_notification
 from boxoffice.services.outcomes import (
     InvalidOutcome,
     QueuedOutcome,
@@ -37,6 +37,7 @@ from boxoffice.services.seatevents import (
     publish_reservation,
     publish_seat_changes,
 )
+from boxoffice.services.showmeta import show_meta
 
 LABEL_RE = re.compile(r"^[A-Z]{1,3}-[1-9][0-9]{0,2}$")
 
@@ -85,8 +86,31 @@ def validate_labels(seats: Sequence[str], max_seats: int) -> InvalidOutcome | li
     return sorted(labels)  # the fixed lock order
 
 
+_HOLD_SQL = """
+WITH r AS (
+    INSERT INTO reservation (show, "user", status, seat_labels, amount, currency, expires_at,
+                             is_offer, session_id, created_at, updated_at)
+    VALUES ($1, $2, 'HELD', $3::varchar[], $4, $5, now() + make_interval(secs => $6), false, $7,
+            now(), now())
+    RETURNING id, expires_at
+), seats AS (
+    UPDATE show_seat SET status = 'HELD', reservation = r.id, expires_at = r.expires_at
+    FROM r WHERE show_seat.id = ANY($8::int[]) AND show_seat.status = 'FREE'
+    RETURNING show_seat.id
+), outbox AS (
+    INSERT INTO notification ("user", show, kind, channel, payload, status, attempts, created_at)
+    SELECT $2, $1, 'HOLD_CREATED', $9, jsonb_build_object(
+               'reservationId', r.id, 'seats', to_jsonb($3::varchar[]), 'amount', $4,
+               'currency', $5::text, 'expiresAt', r.expires_at, 'email', $10::text),
+           'PENDING', 0, now()
+    FROM r
+)
+SELECT r.id, r.expires_at, (SELECT count(*) FROM seats) AS updated FROM r
+"""
+
+
 async def _hold(conn: asyncpg.Connection, deps: Deps, user: User, show_id: int,
-                labels: list[str], session_id: str | None) -> _Held:
+                currency: str, labels: list[str], session_id: str | None) -> _Held:
     seats = await conn.fetch(
         """SELECT id, label, status, price FROM show_seat
            WHERE show = $1 AND label = ANY($2::varchar[])
@@ -100,39 +124,22 @@ async def _hold(conn: asyncpg.Connection, deps: Deps, user: User, show_id: int,
     taken = [r["label"] for r in seats if r["status"] != "FREE"]
     if taken:
         raise _Taken(taken)
-    show = await conn.fetchrow("SELECT currency FROM show WHERE id = $1", show_id)
-    assert show is not None
     amount = sum(r["price"] for r in seats)
     try:
+        # reservation, seats and outbox row in one round trip; the seat UPDATE keeps the
+        # `status = 'FREE'` guard and its row count is checked below
         res = await conn.fetchrow(
-            """INSERT INTO reservation (show, "user", status, seat_labels, amount, currency,
-                   expires_at, is_offer, session_id, created_at, updated_at)
-               VALUES ($1, $2, 'HELD', $3::varchar[], $4, $5,
-                   now() + make_interval(secs => $6), false, $7, now(), now())
-               RETURNING id, expires_at""",
-            show_id, user.id, labels, amount, show["currency"], deps.settings.hold_seconds,
-            session_id,
+            _HOLD_SQL, show_id, user.id, labels, amount, currency, deps.settings.hold_seconds,
+            session_id, [r["id"] for r in seats], deps.settings.notification_channel, user.email,
         )
     except asyncpg.UniqueViolationError as exc:  # reservation_one_live_per_user_show
         raise _AlreadyHolding() from exc
     assert res is not None
-    updated = await conn.execute(
-        """UPDATE show_seat SET status = 'HELD', reservation = $2, expires_at = $3
-           WHERE id = ANY($1::int[]) AND status = 'FREE'""",
-        [r["id"] for r in seats], res["id"], res["expires_at"],
-    )
-    if updated != f"UPDATE {len(seats)}":  # cannot happen under the row locks; never half-hold
+    if res["updated"] != len(seats):  # cannot happen under the row locks; never half-hold
         raise _Taken(labels)
-    await add_notification(
-        conn, user_id=user.id, show_id=show_id, kind="HOLD_CREATED",
-        channel=deps.settings.notification_channel,
-        payload={"reservationId": res["id"], "seats": labels, "amount": amount,
-                 "currency": show["currency"], "expiresAt": res["expires_at"].isoformat(),
-                 "email": user.email},
-    )
     return _Held(ReservationView(
         id=res["id"], show_id=show_id, user_id=user.id, seats=tuple(labels), status="HELD",
-        expires_at=res["expires_at"], amount=amount, currency=show["currency"],
+        expires_at=res["expires_at"], amount=amount, currency=currency,
     ))
 
 
@@ -156,12 +163,10 @@ async def reserve_seats(deps: Deps, user: User, show_id_raw: str, seats: Sequenc
     if session_id is not None and len(session_id) > 100:
         return InvalidOutcome("sessionId is too long", "sessionId")
 
-    show = await db.pool().fetchrow(
-        "SELECT starts_at > now() AS upcoming FROM show WHERE id = $1", show_id
-    )
+    show = await show_meta(show_id)
     if show is None:
         return InvalidOutcome("Unknown show", "showId")
-    if not show["upcoming"]:
+    if show.starts_at <= datetime.now(UTC):
         return InvalidOutcome("This show has already started", "showId")
 
     if s.rate_limits_enabled:
@@ -172,7 +177,7 @@ async def reserve_seats(deps: Deps, user: User, show_id_raw: str, seats: Sequenc
 
     try:
         held = await db.serializable(
-            lambda conn: _hold(conn, deps, user, show_id, labels, session_id)
+            lambda conn: _hold(conn, deps, user, show_id, show.currency, labels, session_id)
         )
     except _Unknown as exc:
         return InvalidOutcome(f"No such seat in this show: {', '.join(exc.labels[:5])}", "seats")

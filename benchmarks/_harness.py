@@ -1,0 +1,69 @@
+"""Shared benchmark plumbing: a real uvicorn server process, latency stats, a fresh database."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpx2
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def uvicorn_server(env: dict[str, str] | None = None) -> Iterator[str]:
+    """`boxoffice.asgi:app` in its own process on a free loopback port; yields the base URL."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "boxoffice.asgi:app", "--host", "127.0.0.1",
+         "--port", str(port), "--log-level", "warning", "--no-access-log"],
+        env={**os.environ, **(env or {})},
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx2.get(url + "/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx2.HTTPError:
+                pass
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise RuntimeError("server did not start")
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@dataclass
+class Stats:
+    name: str
+    latencies: list[float]
+    seconds: float
+
+    @property
+    def rps(self) -> float:
+        return len(self.latencies) / self.seconds if self.seconds else 0.0
+
+    def pct(self, p: float) -> float:
+        xs = sorted(self.latencies)
+        return xs[min(len(xs) - 1, int(p / 100 * len(xs)))] * 1000 if xs else 0.0
+
+    def line(self, extra: str = "") -> str:
+        return (f"{self.name:<34} {len(self.latencies):>6} req  {self.rps:>8.1f} req/s  "
+                f"p50 {self.pct(50):>7.2f} ms  p99 {self.pct(99):>7.2f} ms  "
+                f"mean {statistics.fmean(self.latencies) * 1000 if self.latencies else 0:>7.2f} ms"
+                f"  {extra}")

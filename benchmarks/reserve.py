@@ -1,0 +1,242 @@
+"""Reserve throughput and latency: GraphQL over HTTP against the same transaction on raw asyncpg.
+
+Scenarios, each run through the API (uvicorn process, RATE_LIMITS=off) and, in the same run,
+as the bare SERIALIZABLE transaction on asyncpg (the baseline):
+- contended: every client reserves 1-2 adjacent seats in the middle of ONE big show;
+- uncontended: clients spread over many shows;
+- open loop: a fixed offered rate (default 200 req/s) for a few seconds, p99 reported.
+
+Usage: DATABASE_URL=postgresql://postgres@127.0.0.1:5432/boxoffice_bench \
+       python -m benchmarks.reserve [--requests 1500] [--concurrency 32]
+The database is migrated and emptied first (use a dedicated one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import time
+
+os.environ.setdefault("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/boxoffice_bench")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/14")
+os.environ["RATE_LIMITS"] = "off"
+
+import asyncpg  # noqa: E402
+import httpx2  # noqa: E402
+from redis.asyncio import Redis  # noqa: E402
+
+from benchmarks._harness import Stats, uvicorn_server  # noqa: E402
+from boxoffice import db  # noqa: E402
+from boxoffice.auth import create_api_key, issue_token, User  # noqa: E402
+from boxoffice.migrate import migrate  # noqa: E402
+
+RESERVE = """mutation R($input: ReserveInput!) { reserve(input: $input) { __typename
+  ... on Reservation { id } } }"""
+
+RAW_TXN_LOCK = """SELECT id, label, status, price FROM show_seat
+   WHERE show = $1 AND label = ANY($2::varchar[]) ORDER BY label FOR UPDATE"""
+
+
+async def ensure_database() -> None:
+    url = os.environ["DATABASE_URL"]
+    base, name = url.rsplit("/", 1)
+    admin = await asyncpg.connect(base + "/postgres")
+    try:
+        if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+            await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    await migrate()
+
+
+async def reset(shows: int, rows: int, per_row: int) -> list[int]:
+    from tests.factories import make_show  # the same small factory the tests use
+
+    await db.pool().execute(
+        "TRUNCATE notification, ticket, booking, payment, show_seat, reservation, api_key, "
+        "app_user, show_price, show, movie, cinema_seat, seat_category, cinema_hall, cinema, "
+        "postal_code, city RESTART IDENTITY CASCADE"
+    )
+    await Redis.from_url(os.environ["REDIS_URL"]).flushdb()
+    return [(await make_show(rows=rows, per_row=per_row, name=f"b{i}")).show_id
+            for i in range(shows)]
+
+
+async def make_users(n: int) -> list[User]:
+    rows = await db.pool().fetch(
+        """INSERT INTO app_user (email, created_at)
+           SELECT 'bench' || g || '@example.com', now() FROM generate_series(1, $1) g
+           RETURNING id, email""",
+        n,
+    )
+    return [User(r["id"], r["email"]) for r in rows]
+
+
+def request_for(rng: random.Random, rows: int, per_row: int) -> list[str]:
+    n = rng.randint(1, 2)
+    row = chr(ord("A") + rng.randrange(rows))
+    start = rng.randint(1, per_row - n + 1)
+    return [f"{row}-{i}" for i in range(start, start + n)]
+
+
+async def run_closed(name: str, jobs: list, worker, concurrency: int) -> tuple[Stats, dict]:
+    queue: asyncio.Queue = asyncio.Queue()
+    for j in jobs:
+        queue.put_nowait(j)
+    latencies: list[float] = []
+    outcomes: dict[str, int] = {}
+
+    async def loop() -> None:
+        while not queue.empty():
+            job = queue.get_nowait()
+            t = time.perf_counter()
+            kind = await worker(job)
+            latencies.append(time.perf_counter() - t)
+            outcomes[kind] = outcomes.get(kind, 0) + 1
+
+    start = time.perf_counter()
+    await asyncio.gather(*[loop() for _ in range(concurrency)])
+    return Stats(name, latencies, time.perf_counter() - start), outcomes
+
+
+async def run_open(name: str, jobs: list, worker, rate: float) -> tuple[Stats, dict]:
+    latencies: list[float] = []
+    outcomes: dict[str, int] = {}
+
+    async def one(job) -> None:
+        t = time.perf_counter()
+        kind = await worker(job)
+        latencies.append(time.perf_counter() - t)
+        outcomes[kind] = outcomes.get(kind, 0) + 1
+
+    start = time.perf_counter()
+    tasks = []
+    for i, job in enumerate(jobs):
+        delay = start + i / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(job)))
+    await asyncio.gather(*tasks)
+    return Stats(name, latencies, time.perf_counter() - start), outcomes
+
+
+def api_worker(client: httpx2.AsyncClient, key: str):
+    async def work(job: tuple[User, int, list[str]]) -> str:
+        user, show_id, seats = job
+        resp = await client.post(
+            "/graphql",
+            json={"query": RESERVE,
+                  "variables": {"input": {"showId": str(show_id), "seats": seats}}},
+            headers={"X-API-Key": key, "Authorization": f"Bearer {issue_token(user)}"},
+        )
+        body = resp.json()
+        if body.get("errors"):
+            return "error:" + str(body["errors"][0].get("extensions", {}).get("code"))
+        return str(body["data"]["reserve"]["__typename"])
+
+    return work
+
+
+def raw_worker(pool: asyncpg.Pool, retries: list[int]):
+    async def work(job: tuple[User, int, list[str]]) -> str:
+        user, show_id, seats = job
+        labels = sorted(seats)
+        for _attempt in range(9):
+            try:
+                async with pool.acquire() as conn, conn.transaction(isolation="serializable"):
+                    rows = await conn.fetch(RAW_TXN_LOCK, show_id, labels)
+                    if any(r["status"] != "FREE" for r in rows):
+                        return "SeatsTaken"
+                    rid = await conn.fetchval(
+                        """INSERT INTO reservation (show, "user", status, seat_labels, amount,
+                               currency, expires_at) VALUES ($1, $2, 'HELD', $3, $4, 'INR',
+                               now() + interval '5 minutes') RETURNING id""",
+                        show_id, user.id, labels, sum(r["price"] for r in rows),
+                    )
+                    await conn.execute(
+                        """UPDATE show_seat SET status = 'HELD', reservation = $2
+                           WHERE id = ANY($1::int[]) AND status = 'FREE'""",
+                        [r["id"] for r in rows], rid,
+                    )
+                return "Reservation"
+            except (asyncpg.SerializationError, asyncpg.DeadlockDetectedError):
+                retries[0] += 1
+                await asyncio.sleep(random.uniform(0, 0.004 * 2 ** min(_attempt, 6)))
+            except asyncpg.UniqueViolationError:
+                return "InvalidRequest"
+        return "exhausted"
+
+    return work
+
+
+async def metric(client: httpx2.AsyncClient, name: str) -> int:
+    text = (await client.get("/metrics")).text
+    for line in text.splitlines():
+        if line.startswith(f"boxoffice_{name} "):
+            return int(line.split()[1])
+    return 0
+
+
+async def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--requests", type=int, default=1500)
+    ap.add_argument("--concurrency", type=int, default=32)
+    ap.add_argument("--rate", type=float, default=200.0)
+    ap.add_argument("--open-seconds", type=float, default=5.0)
+    args = ap.parse_args()
+    rows, per_row = 40, 50  # 2,000 seats in the contended show
+
+    await ensure_database()
+    await db.start_pool()
+    rng = random.Random(7)
+    results: list[tuple[Stats, dict, str]] = []
+    with uvicorn_server({"RATE_LIMITS": "off", "DB_POOL_MAX": "20"}) as url:
+        async with httpx2.AsyncClient(base_url=url, timeout=30,
+                                      limits=httpx2.Limits(max_connections=256)) as client:
+            for scenario in ("contended", "uncontended"):
+                for path in ("api", "raw"):
+                    shows = await reset(1 if scenario == "contended" else 40,
+                                        rows if scenario == "contended" else 10,
+                                        per_row if scenario == "contended" else 20)
+                    key = await create_api_key("bench")
+                    users = await make_users(args.requests)
+                    r, pr = (rows, per_row) if scenario == "contended" else (10, 20)
+                    jobs = [(u, rng.choice(shows), request_for(rng, r, pr)) for u in users]
+                    if path == "api":
+                        before = await metric(client, "txn_conflicts_total")
+                        st, out = await run_closed(f"{scenario} GraphQL/HTTP", jobs,
+                                                   api_worker(client, key), args.concurrency)
+                        retried = await metric(client, "txn_conflicts_total") - before
+                    else:
+                        counter = [0]
+                        st, out = await run_closed(f"{scenario} raw asyncpg txn", jobs,
+                                                   raw_worker(db.pool(), counter),
+                                                   args.concurrency)
+                        retried = counter[0]
+                    results.append((st, out, f"retries {retried}"))
+                    print(st.line(f"retries {retried} {out}"), flush=True)
+
+            n_open = int(args.rate * args.open_seconds)
+            shows = await reset(40, 10, 20)
+            key = await create_api_key("bench")
+            users = await make_users(n_open)
+            jobs = [(u, rng.choice(shows), request_for(rng, 10, 20)) for u in users]
+            st, out = await run_open(f"open loop {args.rate:.0f} req/s GraphQL", jobs,
+                                     api_worker(client, key), args.rate)
+            print(st.line(str(out)), flush=True)
+            open_stats = st
+    await db.close_pool()
+
+    print("\nratio GraphQL / raw transaction throughput:")
+    for i in range(0, 4, 2):
+        api_st, raw_st = results[i][0], results[i + 1][0]
+        print(f"  {api_st.name.split()[0]:<12} {api_st.rps / raw_st.rps:6.2%}"
+              f"  (GraphQL {api_st.rps:.0f} req/s vs raw {raw_st.rps:.0f} req/s)")
+    print(f"  open loop at {args.rate:.0f} req/s offered: p99 {open_stats.pct(99):.1f} ms "
+          f"(target < 100 ms)")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
