@@ -11,6 +11,7 @@ counter is adjusted after commit (boxoffice.services.seatevents).
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from boxoffice.auth import User
 from boxoffice.services import queue, ratelimit
 from boxoffice.services.alternatives import SeatPos, choose_seats, target_of
 from boxoffice.services.deps import Deps
-from boxoffice.services.jobs import schedule_expiry, schedule_notifications
+from boxoffice.services.jobs import schedule_expiry
 from boxoffice.services.outcomes import (
     InvalidOutcome,
     QueuedOutcome,
@@ -190,11 +191,14 @@ async def reserve_seats(deps: Deps, user: User, show_id_raw: str, seats: Sequenc
         return await _unavailable(deps, user, show_id, labels, exc.taken)
 
     view = held.reservation
-    await publish_seat_changes(deps.redis, show_id, [(lbl, "HELD") for lbl in labels],
-                               -len(labels))
-    await publish_reservation(deps.redis, view)
-    await schedule_expiry(deps.arq, view.id, view.expires_at)
-    await schedule_notifications(deps.arq)
+    # after commit, independent effects side by side (each logs its own failure). The
+    # HOLD_CREATED outbox row is picked up by the worker's outbox poll, not nudged per hold.
+    await asyncio.gather(
+        publish_seat_changes(deps.redis, show_id, [(lbl, "HELD") for lbl in labels],
+                             -len(labels)),
+        publish_reservation(deps.redis, view),
+        schedule_expiry(deps.arq, view.id, view.expires_at),
+    )
     return view
 
 
