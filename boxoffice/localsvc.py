@@ -434,9 +434,17 @@ def stop_services() -> None:
 # choosing URLs
 
 
-def resolve_environment(dbname: str, redis_db: int, *, standard_ports: bool = True) -> None:
+def _standard_ports_allowed() -> bool:
+    # BOXOFFICE_LOCAL_SERVICES=1: use the project-local servers even when system ones answer
+    # (isolation from a shared Postgres, and a way to exercise the fresh-machine path)
+    return os.environ.get("BOXOFFICE_LOCAL_SERVICES", "").lower() not in {"1", "true", "yes"}
+
+
+def resolve_environment(dbname: str, redis_db: int, *, standard_ports: bool | None = None) -> None:
     """Fill `DATABASE_URL`/`REDIS_URL` when unset: the standard local servers when they answer
     (and `standard_ports`), else project-local ones. Never overrides what is set."""
+    if standard_ports is None:
+        standard_ports = _standard_ports_allowed()
     if not os.environ.get("DATABASE_URL"):
         if standard_ports and postgres_answers(5432):
             os.environ["DATABASE_URL"] = f"postgresql://postgres@{HOST}:5432/{dbname}"

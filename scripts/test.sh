@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `scripts/test.sh [pytest args…]` (= `make test`, and what CI runs): bootstrap .venv, lint,
-# then pytest. Postgres and Redis: DATABASE_URL/REDIS_URL when set; else the standard local
+# `scripts/test.sh [pytest args…]` (= `make test`, and what CI runs): bootstrap .venv, ruff,
+# pytest. Postgres and Redis: DATABASE_URL/REDIS_URL when set; else the standard local
 # servers when they answer; else project-local ones on 127.0.0.1:55432/56379, which
 # tests/conftest.py starts through boxoffice.localsvc (and leaves running for the next run).
 set -euo pipefail
@@ -8,8 +8,10 @@ cd "$(dirname "$0")/.."
 
 scripts/run.sh --venv-only
 
-echo "== ruff"
-.venv/bin/ruff check .
+# lint and tests both run, so one failure does not hide the other; either fails the run
+echo "== ruff check"
+lint=0
+.venv/bin/ruff check . || lint=$?
 
 echo "== pytest"
 status=0
@@ -17,6 +19,10 @@ status=0
 if [ "$status" -eq 5 ]; then
     # pytest's "no tests collected" is not a pass: a typo in -k must not turn CI green
     echo "pytest collected no tests: failing" >&2
-    exit 1
+    status=1
+fi
+if [ "$lint" -ne 0 ]; then
+    echo "ruff found problems: failing" >&2
+    [ "$status" -ne 0 ] || status=1
 fi
 exit "$status"
