@@ -15,22 +15,26 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
+import shutil
+import tempfile
 import time
+from pathlib import Path
 
 os.environ.setdefault("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/boxoffice_bench")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/14")
 os.environ["RATE_LIMITS"] = "off"
 
-import asyncpg  # noqa: E402
-import httpx2  # noqa: E402
-from redis.asyncio import Redis  # noqa: E402
+import asyncpg
+import httpx2
+from redis.asyncio import Redis
 
-from benchmarks._harness import Stats, uvicorn_server  # noqa: E402
-from boxoffice import db  # noqa: E402
-from boxoffice.auth import create_api_key, issue_token, User  # noqa: E402
-from boxoffice.migrate import migrate  # noqa: E402
+from benchmarks._harness import Stats, uvicorn_server
+from boxoffice import db
+from boxoffice.auth import User, create_api_key, issue_token
+from boxoffice.migrate import migrate
 
 RESERVE = """mutation R($input: ReserveInput!) { reserve(input: $input) { __typename
   ... on Reservation { id } } }"""
@@ -171,6 +175,34 @@ def raw_worker(pool: asyncpg.Pool, retries: list[int]):
     return work
 
 
+async def run_wrk(name: str, url: str, key: str, jobs: list, concurrency: int,
+                  seconds: float, rate: float | None = None) -> tuple[Stats, dict]:
+    """Drive the server with wrk (C, so the load generator does not eat the server's CPU)."""
+    lines = []
+    for user, show_id, seats in jobs:
+        body = json.dumps({"query": RESERVE,
+                           "variables": {"input": {"showId": str(show_id), "seats": seats}}})
+        lines.append(f"{issue_token(user)}\t{body}")
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as fh:
+        fh.write("\n".join(lines) + "\n")
+    threads = 2
+    env = {**os.environ, "BOX_REQUESTS": fh.name, "BOX_API_KEY": key,
+           "BOX_THREADS": str(threads)}
+    cmd = ["wrk", "-t", str(threads), "-c", str(concurrency), "-d", f"{max(1, int(seconds))}s",
+           "-s", str(Path(__file__).with_name("wrk_reserve.lua")), url + "/graphql"]
+    proc = await asyncio.create_subprocess_exec(*cmd, env=env, stdout=asyncio.subprocess.PIPE)
+    out, _ = await proc.communicate()
+    os.unlink(fh.name)
+    lines = [x for x in out.decode().splitlines() if x.startswith("WRK ")]
+    if not lines:
+        raise RuntimeError(f"wrk printed no summary:\n{out.decode()}")
+    line = lines[0]
+    n, duration_us, p50, p99, mean, held, rest = line.split()[1:]
+    stats = Stats(name, [], int(duration_us) / 1e6)
+    stats.summary = (int(n), float(p50), float(p99), float(mean))
+    return stats, {"Reservation": int(held), "other": int(rest)}
+
+
 async def metric(client: httpx2.AsyncClient, name: str) -> int:
     text = (await client.get("/metrics")).text
     for line in text.splitlines():
@@ -185,7 +217,11 @@ async def main() -> None:
     ap.add_argument("--concurrency", type=int, default=32)
     ap.add_argument("--rate", type=float, default=200.0)
     ap.add_argument("--open-seconds", type=float, default=5.0)
+    ap.add_argument("--client", choices=["auto", "wrk", "python"], default="auto",
+                    help="load generator for the API path (wrk keeps the client off the CPU)")
+    ap.add_argument("--seconds", type=float, default=6.0, help="wrk run length per scenario")
     args = ap.parse_args()
+    use_wrk = args.client == "wrk" or (args.client == "auto" and shutil.which("wrk"))
     rows, per_row = 40, 50  # 2,000 seats in the contended show
 
     await ensure_database()
@@ -201,13 +237,20 @@ async def main() -> None:
                                         rows if scenario == "contended" else 10,
                                         per_row if scenario == "contended" else 20)
                     key = await create_api_key("bench")
-                    users = await make_users(args.requests)
+                    n_users = max(args.requests, 6000) if (use_wrk and path == "api") \
+                        else args.requests
+                    users = await make_users(n_users)
                     r, pr = (rows, per_row) if scenario == "contended" else (10, 20)
                     jobs = [(u, rng.choice(shows), request_for(rng, r, pr)) for u in users]
                     if path == "api":
                         before = await metric(client, "txn_conflicts_total")
-                        st, out = await run_closed(f"{scenario} GraphQL/HTTP", jobs,
-                                                   api_worker(client, key), args.concurrency)
+                        if use_wrk:
+                            st, out = await run_wrk(f"{scenario} GraphQL/HTTP (wrk)", url, key,
+                                                    jobs, args.concurrency, args.seconds)
+                        else:
+                            st, out = await run_closed(f"{scenario} GraphQL/HTTP", jobs,
+                                                       api_worker(client, key),
+                                                       args.concurrency)
                         retried = await metric(client, "txn_conflicts_total") - before
                     else:
                         counter = [0]

@@ -1,6 +1,8 @@
 """The schema: root types merged from each area's resolvers."""
 
 import strawberry
+from graphql import GraphQLError
+from strawberry.types import ExecutionContext
 
 from resolvers.booking import BookingMutation, BookingQuery
 from resolvers.catalog import CatalogQuery
@@ -17,7 +19,14 @@ class Mutation(BookingMutation):
     pass
 
 
-schema = strawberry.Schema(
+class BoxofficeSchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError],
+                       execution_context: ExecutionContext | None = None) -> None:
+        """Expected errors (coded, validation) are answers, not incidents: log only the rest
+        (unexpected exceptions are logged with their traceback by the masking extension)."""
+
+
+schema = BoxofficeSchema(
     query=Query,
     mutation=Mutation,
     extensions=EXTENSIONS,
