@@ -237,13 +237,23 @@ def _prepare_root_dirs(bindir: Path) -> Path:
     os.chmod(base, 0o700)
     if str(bindir).startswith("/usr/"):
         return bindir
-    # pgserver's binaries sit inside the venv, likely under /root: copy them out once
-    copy = base / "pginstall"
-    if not (copy / "bin" / "postgres").exists():
-        shutil.copytree(bindir.parent, copy, dirs_exist_ok=True)
-        for p in [copy, *copy.rglob("*")]:
+    # pgserver's binaries sit inside the venv, likely under /root: copy them out once, with
+    # the wheel's bundled libraries, keeping their layout (the RPATH is
+    # $ORIGIN/../../../pgserver.libs)
+    copy = _embedded_copy_bindir()
+    if not (copy / "postgres").exists():
+        site = bindir.parent.parent.parent
+        shutil.copytree(bindir.parent, copy.parent, dirs_exist_ok=True)
+        if (site / "pgserver.libs").is_dir():
+            shutil.copytree(site / "pgserver.libs", copy.parent.parent.parent / "pgserver.libs",
+                            dirs_exist_ok=True)
+        for p in [base / "embedded", *(base / "embedded").rglob("*")]:
             os.chown(p, pw.pw_uid, pw.pw_gid, follow_symlinks=False)
-    return copy / "bin"
+    return copy
+
+
+def _embedded_copy_bindir() -> Path:
+    return pg_base_dir() / "embedded" / "pgserver" / "pginstall" / "bin"
 
 
 _CONF = """
@@ -351,7 +361,7 @@ def stop_postgres() -> bool:
     if not (data / "postmaster.pid").exists() or bindir is None:
         return False
     if _is_root() and not str(bindir).startswith("/usr/"):
-        bindir = pg_base_dir() / "pginstall" / "bin"
+        bindir = _embedded_copy_bindir()
     _sh([str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
         as_postgres=_is_root(), cwd=data.parent)
     return True
