@@ -35,7 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
@@ -115,6 +115,11 @@ def _redis_binary() -> str | None:
     return None
 
 
+def _is_embedded(bindir: Path) -> bool:
+    """pgserver's layout: site-packages/pgserver/pginstall/bin."""
+    return bindir.parent.name == "pginstall" and bindir.parent.parent.name == "pgserver"
+
+
 def have_postgres_binaries() -> bool:
     return _pg_bindir() is not None
 
@@ -168,7 +173,7 @@ def postgres_answers(port: int, host: str = HOST) -> bool:
     return _run_async(_pg_answers(f"postgresql://postgres@{host}:{port}/postgres"))
 
 
-def _wait_for(check: Any, what: str, log: Path | None = None) -> None:
+def _wait_for(check: Callable[[], bool], what: str, log: Path | None = None) -> None:
     deadline = time.monotonic() + READY_TIMEOUT
     while time.monotonic() < deadline:
         if check():
@@ -235,7 +240,7 @@ def _prepare_root_dirs(bindir: Path) -> Path:
         raise LocalServiceError(f"{base} exists and is not ours; remove it and retry")
     os.chown(base, pw.pw_uid, pw.pw_gid)
     os.chmod(base, 0o700)
-    if str(bindir).startswith("/usr/"):
+    if not _is_embedded(bindir):
         return bindir
     # pgserver's binaries sit inside the venv, likely under /root: copy them out once, with
     # the wheel's bundled libraries, keeping their layout (the RPATH is
@@ -360,7 +365,7 @@ def stop_postgres() -> bool:
     bindir = _pg_bindir()
     if not (data / "postmaster.pid").exists() or bindir is None:
         return False
-    if _is_root() and not str(bindir).startswith("/usr/"):
+    if _is_root() and _is_embedded(bindir):
         bindir = _embedded_copy_bindir()
     _sh([str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
         as_postgres=_is_root(), cwd=data.parent)
