@@ -1,7 +1,7 @@
 """Booking tables. Every one carries `show` (the future shard key); money and tickets never
 cascade on delete."""
 
-from enum import Enum
+from enum import StrEnum
 
 from piccolo.columns import (
     JSONB,
@@ -21,20 +21,20 @@ from piccolo.table import Table
 from models.catalog import CinemaSeat, Show
 
 
-class SeatStatus(str, Enum):
+class SeatStatus(StrEnum):
     FREE = "FREE"
     HELD = "HELD"
     BOOKED = "BOOKED"
 
 
-class ReservationStatus(str, Enum):
+class ReservationStatus(StrEnum):
     HELD = "HELD"
     CONFIRMED = "CONFIRMED"
     CANCELLED = "CANCELLED"
     EXPIRED = "EXPIRED"
 
 
-class PaymentStatus(str, Enum):
+class PaymentStatus(StrEnum):
     PENDING = "PENDING"
     SUCCEEDED = "SUCCEEDED"
     DECLINED = "DECLINED"

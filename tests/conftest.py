@@ -95,8 +95,9 @@ class Api:
             headers["X-API-Key"] = key
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        resp = await self.client.post("/graphql", json={"query": query, "variables": variables or {}},
-                                      headers=headers)
+        resp = await self.client.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
         body: dict[str, Any] = resp.json()
         return body
 
