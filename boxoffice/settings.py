@@ -50,6 +50,12 @@ class Settings:
     max_subscriptions_per_connection: int = 20
     smtp_url: str | None = None
     notification_channel: str = "log"
+    smtp_from: str = "BoxOffice <tickets@boxoffice.local>"
+    smtp_timeout_seconds: float = 10.0
+    # outbox delivery: attempts per notification, then FAILED; backoff doubles from the base
+    notify_max_attempts: int = 6
+    notify_backoff_seconds: float = 2.0
+    notify_backoff_max_seconds: float = 300.0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -73,6 +79,8 @@ class Settings:
             notification_channel=os.environ.get(
                 "NOTIFICATION_CHANNEL", "email" if os.environ.get("SMTP_URL") else "log"
             ),
+            smtp_from=os.environ.get("SMTP_FROM") or "BoxOffice <tickets@boxoffice.local>",
+            notify_max_attempts=_int("NOTIFY_MAX_ATTEMPTS", 6),
         )
 
 

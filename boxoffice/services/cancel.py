@@ -1,6 +1,8 @@
 """cancel_reservation: owner only, HELD -> CANCELLED and seats FREE; idempotent.
 
-A confirmed reservation is returned unchanged: cancelling never releases a booked seat."""
+A confirmed reservation is returned unchanged: cancelling never releases a booked seat. The
+freed seats go to the waiting queue in the same transaction (boxoffice.services.offers), so a
+cancel hands seats to waiters exactly like an expiry does."""
 
 from __future__ import annotations
 
@@ -8,10 +10,10 @@ from boxoffice import db
 from boxoffice.auth import User
 from boxoffice.services.deps import Deps
 from boxoffice.services.jobs import cancel_expiry
+from boxoffice.services.offers import announce, read_waiters, release_and_offer
 from boxoffice.services.outcomes import CancelOutcome, ForbiddenOutcome, NotFoundOutcome
-from boxoffice.services.reservations import get_reservation, release_hold
+from boxoffice.services.reservations import get_reservation
 from boxoffice.services.reserve import parse_id
-from boxoffice.services.seatevents import publish_reservation, publish_seat_changes
 
 
 async def cancel_reservation(deps: Deps, user: User, reservation_id_raw: str) -> CancelOutcome:
@@ -23,11 +25,12 @@ async def cancel_reservation(deps: Deps, user: User, reservation_id_raw: str) ->
         return ForbiddenOutcome()
     if existing.status != "HELD":
         return existing
-    released = await db.serializable(lambda conn: release_hold(conn, rid, "CANCELLED"))
-    assert released is not None
-    if released.freed:
-        await publish_seat_changes(deps.redis, existing.show_id,
-                                   [(lbl, "FREE") for lbl in released.freed], len(released.freed))
+    waiters = await read_waiters(deps.redis, existing.show_id)  # before, never inside, the txn
+    handover = await db.serializable(
+        lambda conn: release_and_offer(conn, deps.settings, rid, "CANCELLED", waiters)
+    )
+    assert handover is not None and handover.released is not None
+    if handover.released.freed:
         await cancel_expiry(deps.arq, rid)
-    await publish_reservation(deps.redis, released.reservation)
-    return released.reservation
+    await announce(deps, handover)
+    return handover.released.reservation

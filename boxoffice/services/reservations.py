@@ -2,8 +2,9 @@
 
 `release_hold` runs inside a caller's SERIALIZABLE transaction (cancel, expiry). It locks the
 seats in label order, frees them only where still HELD by that reservation, and marks the
-reservation. Handing freed seats to the waiting queue (offers) hooks in here, in the same
-transaction, so a freed seat is never FREE in between for someone who merely refreshed.
+reservation. Handing freed seats to the waiting queue happens right after it, in the same
+transaction (boxoffice.services.offers.release_and_offer), so a freed seat is never FREE in
+between for someone who merely refreshed. Callers go through release_and_offer.
 """
 
 from __future__ import annotations

@@ -1,0 +1,226 @@
+"""Offers: seats that come back go to the longest waiter whose request fits, in the very
+transaction that frees them.
+
+Every release (a hold or offer that lapses, a cancel) runs:
+1. before the transaction: read the show's waiters from Redis (`read_waiters`). No Redis call
+   happens inside the transaction: Redis cannot roll back with it, and a retried transaction
+   must have no outside effects;
+2. in the caller's SERIALIZABLE transaction (`release_and_offer`): release the hold, then walk
+   the waiters in arrival order; each one whose seatsWanted fits the show's FREE seats gets an
+   offer, a HELD reservation (`is_offer`, OFFER_SECONDS long, best seats by `choose_seats`) with
+   its OFFER_MADE outbox row. A freed seat goes HELD (lapsed) -> HELD (offer) in one commit, so
+   it is never FREE for someone who merely refreshed. Waiters that do not fit keep their place
+   (skip-ahead); a waiter who already holds a live reservation for the show is skipped (the
+   partial unique index `reservation_one_live_per_user_show`, via ON CONFLICT DO NOTHING);
+3. after commit (`announce`): drop served waiters from the queue, publish seat, reservation and
+   queue events, schedule the offers' expiry jobs, nudge the notification sender.
+
+Several workers at once: there is no per-show owner. Seats are locked FOR UPDATE in label
+order, writes carry `status = 'FREE'`, and the transaction is SERIALIZABLE: two workers that
+pick the same seats for two offers conflict, one fails with a serialization error and
+`db.serializable` reruns it on fresh data, where those seats are no longer FREE. The waiter list
+may be stale by then; that only costs an offer that lapses and passes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import asyncpg
+from redis.asyncio import Redis
+
+from boxoffice import db
+from boxoffice.services import queue
+from boxoffice.services.alternatives import SeatPos, choose_seats
+from boxoffice.services.deps import Deps
+from boxoffice.services.jobs import schedule_expiry, schedule_notifications
+from boxoffice.services.outcomes import ReservationView
+from boxoffice.services.queue import Waiter
+from boxoffice.services.reservations import Released, release_hold
+from boxoffice.services.seatevents import (
+    publish_queue_changed,
+    publish_reservation,
+    publish_seat_changes,
+)
+from boxoffice.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# bounds one transaction's work; waiters beyond it are served by the next release or by the
+# worker's periodic queue pass (workers/queue.py)
+MAX_OFFERS_PER_TRANSACTION = 50
+MAX_WAITERS_READ = 1000
+
+
+@dataclass(frozen=True)
+class Handover:
+    """What one transaction did: the released hold (if any) and the offers made."""
+
+    show_id: int
+    released: Released | None
+    offers: tuple[ReservationView, ...] = ()
+
+
+async def read_waiters(redis: Redis, show_id: int) -> list[Waiter]:
+    """The show's waiters in arrival order; empty when Redis is unavailable.
+
+    Seat state never depends on Redis: without the queue, seats simply go back to FREE.
+    """
+    try:
+        return await queue.waiters(redis, show_id, MAX_WAITERS_READ)
+    except Exception:
+        log.exception("could not read the queue of show %s; releasing without offers", show_id)
+        return []
+
+
+_OFFER_SQL = """
+WITH r AS (
+    INSERT INTO reservation (show, "user", status, seat_labels, amount, currency, expires_at,
+                             is_offer, created_at, updated_at)
+    VALUES ($1, $2, 'HELD', $3::varchar[], $4, $5, now() + make_interval(secs => $6), true,
+            now(), now())
+    ON CONFLICT (show, "user") WHERE status = 'HELD' DO NOTHING
+    RETURNING id, expires_at
+), seats AS (
+    UPDATE show_seat SET status = 'HELD', reservation = r.id, expires_at = r.expires_at
+    FROM r WHERE show_seat.id = ANY($7::int[]) AND show_seat.status = 'FREE'
+    RETURNING show_seat.id
+), outbox AS (
+    INSERT INTO notification ("user", show, kind, channel, payload, status, attempts, created_at)
+    SELECT $2, $1, 'OFFER_MADE', $8, jsonb_build_object(
+               'reservationId', r.id, 'seats', to_jsonb($3::varchar[]), 'amount', $4,
+               'currency', $5::text, 'expiresAt', r.expires_at, 'email', u.email),
+           'PENDING', 0, now()
+    FROM r JOIN app_user u ON u.id = $2
+)
+SELECT r.id, r.expires_at, (SELECT count(*) FROM seats) AS updated FROM r
+"""
+
+
+async def _offer(conn: asyncpg.Connection, settings: Settings, show_id: int, currency: str,
+                 user_id: int, labels: list[str]) -> ReservationView | None:
+    """Hold `labels` for `user_id` as an offer; None when the user already holds seats."""
+    seats = await conn.fetch(
+        """SELECT id, label, status, price FROM show_seat
+           WHERE show = $1 AND label = ANY($2::varchar[]) ORDER BY label FOR UPDATE""",
+        show_id, labels,
+    )
+    # under the row locks and SERIALIZABLE these are exactly the FREE seats we chose
+    if len(seats) != len(labels) or any(s["status"] != "FREE" for s in seats):
+        raise RuntimeError(f"offer seats of show {show_id} changed under their locks")
+    amount = sum(s["price"] for s in seats)
+    row = await conn.fetchrow(
+        _OFFER_SQL, show_id, user_id, labels, amount, currency, settings.offer_seconds,
+        [s["id"] for s in seats], settings.notification_channel,
+    )
+    if row is None:  # reservation_one_live_per_user_show: this waiter holds seats already
+        return None
+    if row["updated"] != len(labels):
+        raise RuntimeError(f"offer {row['id']} held {row['updated']} of {len(labels)} seats")
+    return ReservationView(
+        id=row["id"], show_id=show_id, user_id=user_id, seats=tuple(labels), status="HELD",
+        expires_at=row["expires_at"], amount=amount, currency=currency, is_offer=True,
+    )
+
+
+async def make_offers(conn: asyncpg.Connection, settings: Settings, show_id: int,
+                      waiters: Sequence[Waiter]) -> list[ReservationView]:
+    """Inside a transaction: offer the show's FREE seats to waiters, first come first served,
+    skipping those whose request does not fit."""
+    if not waiters:
+        return []
+    show = await conn.fetchrow(
+        "SELECT currency, starts_at > now() AS upcoming FROM show WHERE id = $1", show_id
+    )
+    if show is None or not show["upcoming"]:
+        return []
+    rows = await conn.fetch(
+        "SELECT label, row, x, y, status FROM show_seat WHERE show = $1", show_id
+    )
+    seats = [SeatPos(r["label"], r["row"], r["x"], r["y"], r["status"] == "FREE") for r in rows]
+    free = sum(1 for s in seats if s.free)
+    offers: list[ReservationView] = []
+    for waiter in waiters:
+        if free == 0 or len(offers) >= MAX_OFFERS_PER_TRANSACTION:
+            break
+        if not 0 < waiter.seats_wanted <= free:
+            continue  # skip-ahead: a bigger request keeps its place for a bigger return
+        labels = sorted(choose_seats(seats, waiter.seats_wanted))
+        view = await _offer(conn, settings, show_id, show["currency"], waiter.user_id, labels)
+        if view is None:
+            continue
+        offers.append(view)
+        taken = set(labels)
+        seats = [replace(s, free=False) if s.label in taken else s for s in seats]
+        free -= len(labels)
+    return offers
+
+
+async def release_and_offer(conn: asyncpg.Connection, settings: Settings, reservation_id: int,
+                            new_status: str, waiters: Sequence[Waiter]) -> Handover | None:
+    """Inside a transaction: release a hold and hand what it freed to the waiters."""
+    released = await release_hold(conn, reservation_id, new_status)
+    if released is None:
+        return None
+    show_id = released.reservation.show_id
+    if not released.freed:
+        return Handover(show_id, released)
+    offers = await make_offers(conn, settings, show_id, waiters)
+    return Handover(show_id, released, tuple(offers))
+
+
+async def _leave_queue(deps: Deps, show_id: int, user_id: int) -> None:
+    try:
+        await queue.leave(deps.redis, show_id, user_id)
+    except Exception:  # the waiter is skipped while the offer lives (one live hold per user)
+        log.exception("could not remove served waiter %s from show %s's queue", user_id, show_id)
+
+
+async def announce(deps: Deps, handover: Handover) -> None:
+    """After commit: queue bookkeeping, events, expiry jobs and the notification nudge."""
+    released, offers = handover.released, handover.offers
+    freed = set(released.freed) if released else set()
+    offered = {label for o in offers for label in o.seats}
+    # a seat that went from the lapsed hold straight into an offer stays HELD: no event
+    changes = [(lbl, "FREE") for lbl in sorted(freed - offered)]
+    changes += [(lbl, "HELD") for lbl in sorted(offered - freed)]
+    effects = [publish_seat_changes(deps.redis, handover.show_id, changes,
+                                    len(freed) - len(offered))]
+    if released is not None:
+        effects.append(publish_reservation(deps.redis, released.reservation))
+    for offer in offers:
+        effects.append(_leave_queue(deps, handover.show_id, offer.user_id))
+        effects.append(publish_reservation(deps.redis, offer))
+        effects.append(schedule_expiry(deps.arq, offer.id, offer.expires_at))
+    await asyncio.gather(*effects)
+    if offers:
+        # after the leaves, so every subscriber re-reads positions without the served waiters
+        await publish_queue_changed(deps.redis, handover.show_id)
+        await schedule_notifications(deps.arq)
+
+
+async def offer_free_seats(deps: Deps, show_id: int) -> Handover:
+    """Serve waiters from seats that are FREE now, without a release.
+
+    The safety net for seats freed while the queue could not be read (Redis down, a crash
+    between commit and announce): the worker runs it periodically for shows with waiters.
+    """
+    waiters = await read_waiters(deps.redis, show_id)
+    if not waiters:
+        return Handover(show_id, None)
+    # cheap check first, outside any transaction: most passes find nothing that fits
+    free = await db.pool().fetchval(
+        "SELECT count(*) FROM show_seat WHERE show = $1 AND status = 'FREE'", show_id
+    )
+    if free < min(w.seats_wanted for w in waiters):
+        return Handover(show_id, None)
+    offers = await db.serializable(
+        lambda conn: make_offers(conn, deps.settings, show_id, waiters)
+    )
+    handover = Handover(show_id, None, tuple(offers))
+    if offers:
+        await announce(deps, handover)
+    return handover

@@ -1,0 +1,48 @@
+"""The worker's ctx: what `on_startup` opens and every job reads, and `on_shutdown` closes.
+
+ctx["deps"]      Deps(settings, redis, arq) for the service layer (Redis is arq's own pool)
+ctx["channels"]  notification channels by name
+ctx["settings"]  optional, set by whoever creates the worker (tests shorten hold times)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from boxoffice import db
+from boxoffice.notify import build_channels
+from boxoffice.services.deps import Deps
+from boxoffice.services.expiry import expire_overdue
+from boxoffice.settings import Settings, get_settings
+
+log = logging.getLogger("workers")
+
+Ctx = dict[str, Any]
+
+
+def deps_of(ctx: Ctx) -> Deps:
+    deps: Deps = ctx["deps"]
+    return deps
+
+
+async def startup(ctx: Ctx) -> None:
+    settings: Settings = ctx.get("settings") or get_settings()
+    # tests and `boxoffice dev` may share a pool already started in this process
+    ctx["owns_pool"] = db.engine().pool is None
+    if ctx["owns_pool"]:
+        await db.start_pool()
+    await db.pool().fetchval("SELECT 1")  # fail fast: a worker without its database is no use
+    ctx["deps"] = Deps(settings=settings, redis=ctx["redis"], arq=ctx["redis"])
+    ctx["channels"] = build_channels(settings)
+    ctx["sweep_lock"] = asyncio.Lock()
+    # holds that lapsed while no worker ran: free them before anything else
+    async with ctx["sweep_lock"]:
+        expired = await expire_overdue(ctx["deps"])
+    log.info("worker started; %s hold(s) that lapsed while no worker ran were expired", expired)
+
+
+async def shutdown(ctx: Ctx) -> None:
+    if ctx.get("owns_pool"):
+        await db.close_pool()

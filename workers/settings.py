@@ -1,0 +1,63 @@
+"""WorkerSettings for `boxoffice worker` (arq reads the class __dict__: no inheritance).
+
+Jobs:
+- expire_hold(reservation_id)      deferred to the hold's expires_at, id `expire:{id}`; confirm
+                                   and cancel abort it (hence allow_abort_jobs)
+- deliver_notifications()          outbox poll, fans out one job per PENDING row
+- deliver_notification(id)         one delivery attempt, id `notify:{id}`, retried with backoff
+Crons: the expiry sweeper every 2 s (and once in on_startup), the outbox poll every 2 s, the
+queue safety net every 5 s, FREE-seat counter repair every 10 s (recent shows) and every 10 min
+(all shows that have not ended, also at start).
+
+keep_result is short: arq refuses a job id whose result is still kept, and job ids here are
+derived from rows (`expire:{id}`, `notify:{id}`); a few seconds is enough for an aborting
+caller to read the outcome.
+"""
+
+from __future__ import annotations
+
+from arq import cron, func
+from arq.connections import RedisSettings
+
+from boxoffice.settings import get_settings
+from workers.context import shutdown, startup
+from workers.holds import (
+    expire_hold,
+    reconcile_all_free_seats,
+    reconcile_free_seats,
+    sweep_expired_holds,
+)
+from workers.notifications import deliver_notification, deliver_notifications
+from workers.queue import serve_waiting
+
+EVERY_2S = set(range(0, 60, 2))
+EVERY_2S_ODD = set(range(1, 60, 2))
+EVERY_5S = set(range(3, 60, 5))
+EVERY_10S = set(range(5, 60, 10))
+
+
+class WorkerSettings:
+    functions = [
+        func(expire_hold, max_tries=20),
+        func(deliver_notifications, keep_result=0),
+        # the row's attempts and FAILED are decided in Postgres, not by arq's try counter
+        func(deliver_notification, keep_result=0, max_tries=1000),
+    ]
+    cron_jobs = [
+        cron(sweep_expired_holds, second=EVERY_2S),
+        cron(deliver_notifications, second=EVERY_2S_ODD),
+        cron(serve_waiting, second=EVERY_5S),
+        cron(reconcile_free_seats, second=EVERY_10S),
+        cron(reconcile_all_free_seats, minute=set(range(0, 60, 10)), second=30,
+             run_at_startup=True),
+    ]
+    on_startup = startup
+    on_shutdown = shutdown
+    redis_settings = RedisSettings.from_dsn(get_settings().redis_url)
+    allow_abort_jobs = True
+    keep_result = 5
+    # deferred jobs fire up to ~poll_delay late (STACK.md); expiry targets seconds, not minutes
+    poll_delay = 0.1
+    max_jobs = 16
+    job_timeout = 60
+    health_check_interval = 10
