@@ -1,10 +1,96 @@
-"""Browse resolvers (placeholder until the catalog work lands)."""
+"""Browse resolvers: parse the arguments, call a catalog service, map to schema types."""
+
+from __future__ import annotations
+
+from typing import Any
 
 import strawberry
+from strawberry.types import Info
+
+from boxoffice.services import catalog
+from boxoffice.services.search import (
+    DEFAULT_FIRST,
+    SearchInputError,
+    SearchRequest,
+    prepare_search,
+    search_count,
+    search_page,
+)
+from schema.errors import NOT_FOUND, bad_input, coded
+from schema.types.catalog import (
+    Cinema,
+    City,
+    Movie,
+    PageInfo,
+    SearchConnection,
+    SearchEdge,
+    SearchInput,
+    SeatMap,
+    Show,
+    ShowResult,
+)
+from schema.types.enums import SearchSort
+
+_MAX_ID = 2**31 - 1  # ids are Postgres integers
+
+
+def parse_id(value: str) -> int | None:
+    """The integer primary key an ID names, or None when it cannot name one."""
+    text = str(value).strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 10:
+        return None
+    n = int(text)
+    return n if 1 <= n <= _MAX_ID else None
+
+
+def _to_request(i: SearchInput) -> SearchRequest:
+    return SearchRequest(
+        keyword=i.keyword, city=i.city, near=(i.near.lat, i.near.lng) if i.near else None,
+        radius_km=i.radius_km, postal_code=i.postal_code, starts_after=i.starts_after,
+        sort=(i.sort or SearchSort.SHOWTIME).value,
+        first=DEFAULT_FIRST if i.first is None else i.first, after=i.after,
+    )
 
 
 @strawberry.type
 class CatalogQuery:
     @strawberry.field
-    def ping(self) -> str:
-        return "pong"
+    async def cities(self) -> list[City]:
+        return [City.from_row(r) for r in await catalog.list_cities()]
+
+    @strawberry.field(description="With city: movies with upcoming shows there.")
+    async def movies(self, city: str | None = None) -> list[Movie]:
+        return [Movie.from_row(r) for r in await catalog.list_movies(city)]
+
+    @strawberry.field
+    async def cinemas(self, city: str) -> list[Cinema]:
+        return [Cinema.from_row(r) for r in await catalog.list_cinemas(city)]
+
+    @strawberry.field
+    async def search(self, input: SearchInput) -> SearchConnection:
+        try:
+            prepared = await prepare_search(_to_request(input))
+        except SearchInputError as exc:
+            raise bad_input(str(exc), exc.field) from None
+        page = await search_page(prepared)
+        return SearchConnection(
+            edges=[SearchEdge(cursor=h.cursor, node=ShowResult.from_hit(h)) for h in page.hits],
+            page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
+            count=lambda: search_count(prepared),
+        )
+
+    @strawberry.field(description="Null when no show has this id.")
+    async def show(self, info: Info[Any, None], id: strawberry.ID) -> Show | None:
+        show_id = parse_id(id)
+        row = await info.context.loaders.show.load(show_id) if show_id else None
+        return Show.from_row(row) if row else None
+
+    @strawberry.field
+    async def seat_map(self, info: Info[Any, None], show_id: strawberry.ID) -> SeatMap:
+        sid = parse_id(show_id)
+        if sid is None:
+            raise bad_input("showId is not a show id", "showId")
+        snapshot = await info.context.loaders.seat_map.load(sid)
+        if snapshot is None:
+            raise coded(f"no show {sid}", NOT_FOUND, field="showId")
+        return SeatMap.from_snapshot(snapshot)
