@@ -19,6 +19,7 @@ from boxoffice import db, metrics
 from boxoffice.events import EventBus
 from boxoffice.graphql_view import BoxofficeGraphQL
 from boxoffice.payments.sandbox import SandboxGateway
+from boxoffice.realtime import Realtime
 from boxoffice.settings import Settings, get_settings
 from boxoffice.state import AppState
 
@@ -34,13 +35,16 @@ async def open_state(settings: Settings) -> AsyncIterator[AppState]:
     redis: Redis = Redis.from_url(settings.redis_url)
     arq = await create_pool(RedisSettings.from_dsn(settings.redis_url))
     events = EventBus(redis, settings.redis_url)
+    realtime = Realtime(redis, settings.redis_url)
     try:
         await redis.ping()
         await db.pool().fetchval("SELECT 1")
         await events.connect()
+        await realtime.start()  # subscription fan-out hub and seat-map cache refresher
         yield AppState(settings=settings, redis=redis, arq=arq, events=events,
-                       gateway=SandboxGateway(redis))
+                       gateway=SandboxGateway(redis), realtime=realtime)
     finally:
+        await realtime.stop()
         await events.disconnect()
         await arq.aclose()
         await redis.aclose()

@@ -9,6 +9,7 @@ from redis.asyncio import Redis
 
 from boxoffice.events import EventBus
 from boxoffice.payments.gateway import PaymentGateway
+from boxoffice.realtime import Realtime
 from boxoffice.services.deps import Deps
 from boxoffice.settings import Settings
 
@@ -20,6 +21,7 @@ class AppState:
     arq: ArqRedis
     events: EventBus
     gateway: PaymentGateway
+    realtime: Realtime
 
     @property
     def deps(self) -> Deps:

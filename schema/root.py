@@ -6,6 +6,7 @@ from strawberry.types import ExecutionContext
 
 from resolvers.booking import BookingMutation, BookingQuery
 from resolvers.catalog import CatalogQuery
+from resolvers.subscriptions import Subscription
 from schema.extensions import EXTENSIONS
 
 
@@ -29,6 +30,7 @@ class BoxofficeSchema(strawberry.Schema):
 schema = BoxofficeSchema(
     query=Query,
     mutation=Mutation,
+    subscription=Subscription,
     extensions=EXTENSIONS,
     types=[],
 )

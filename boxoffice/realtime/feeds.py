@@ -1,0 +1,123 @@
+"""What each subscription streams, as plain values: resolvers only map them to schema types.
+
+Every feed subscribes through the hub *before* reading the state it starts from, so nothing
+published in between is missed; an event older than that state is recognised (by version, or
+by re-reading) and skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+
+from boxoffice.events import queue_channel, reservation_channel, seats_channel
+from boxoffice.realtime.hub import Hub
+from boxoffice.realtime.local import RESYNC
+from boxoffice.services.deps import Deps
+from boxoffice.services.outcomes import QueuedOutcome, ReservationView
+from boxoffice.services.reservations import get_reservation
+from boxoffice.services.seatcache import SeatMapSnapshot, get_seat_map
+from boxoffice.services.seatevents import bump_version_above
+from boxoffice.services.waitlist import queue_ticket
+
+FINAL_STATUSES = frozenset({"CONFIRMED", "CANCELLED", "EXPIRED"})
+
+
+class UnknownShow(LookupError):
+    pass
+
+
+class UnknownReservation(LookupError):
+    pass
+
+
+class NotOwner(PermissionError):
+    pass
+
+
+@dataclass(frozen=True)
+class SeatMapUpdate:
+    show_id: int
+    version: int
+    snapshot: SeatMapSnapshot | None  # set on the first update and after every resync
+    changes: tuple[tuple[str, str], ...] = ()
+
+
+async def _snapshot(redis: Redis, show_id: int, after: int | None) -> SeatMapUpdate:
+    """A snapshot update whose version is greater than `after` (the last version sent)."""
+    for _ in range(3):
+        view = await get_seat_map(redis, show_id)
+        if view is None:
+            raise UnknownShow(show_id)
+        if after is None or view.version > after:
+            return SeatMapUpdate(show_id, view.version, view)
+        # nothing changed since the last event (e.g. a reconnect): move the version on, once
+        # for all resyncing subscribers, so versions stay strictly increasing for the client
+        await bump_version_above(redis, show_id, after)
+    raise RuntimeError(f"show {show_id}: version did not advance past {after}")
+
+
+async def seat_map_updates(hub: Hub, redis: Redis, show_id: int) -> AsyncIterator[SeatMapUpdate]:
+    """A snapshot, then deltas numbered last+1, last+2, ...; a snapshot again after any gap,
+    overflow or upstream loss."""
+    async with hub.subscribe(seats_channel(show_id)) as inbox:
+        update = await _snapshot(redis, show_id, None)
+        yield update
+        last = update.version
+        while True:
+            item = await inbox.get()
+            if item is RESYNC:
+                update = await _snapshot(redis, show_id, last)
+            else:
+                version = int(item["version"])  # type: ignore[index]
+                if version <= last:
+                    continue  # already part of the snapshot we sent
+                if version == last + 1:
+                    changes = tuple((c["label"], c["status"]) for c in item["changes"])  # type: ignore[index]
+                    update = SeatMapUpdate(show_id, version, None, changes)
+                else:
+                    # a lost event: the cache already includes this one, so the snapshot's
+                    # version is at least `version`
+                    update = await _snapshot(redis, show_id, last)
+            yield update
+            last = update.version
+
+
+async def queue_updates(hub: Hub, deps: Deps, show_id: int,
+                        user_id: int) -> AsyncIterator[QueuedOutcome]:
+    """The caller's queue ticket now and whenever it changes; ends when they are no longer
+    waiting (left, confirmed their offer, or the offer lapsed)."""
+    async with hub.subscribe(queue_channel(show_id)) as inbox:
+        last: QueuedOutcome | None = None
+        while True:
+            ticket = await queue_ticket(deps, show_id, user_id)
+            if ticket is None:
+                return
+            if ticket != last:
+                yield ticket
+                last = ticket
+            await inbox.get()
+            inbox.drain()  # a burst of "queue changed" needs one re-read, not one each
+
+
+async def reservation_updates(hub: Hub, reservation_id: int,
+                              user_id: int) -> AsyncIterator[ReservationView]:
+    """The reservation as it is now, then each change of it, until a final status."""
+    async with hub.subscribe(reservation_channel(reservation_id)) as inbox:
+        last: ReservationView | None = None
+        while True:
+            # Postgres is the truth; an event only says "look again"
+            view = await get_reservation(reservation_id)
+            if view is None:
+                raise UnknownReservation(reservation_id)
+            if view.user_id != user_id:
+                raise NotOwner(reservation_id)
+            if view != last:
+                yield view
+                last = view
+            if view.status in FINAL_STATUSES:
+                return
+            await inbox.get()
+            inbox.drain()

@@ -1,0 +1,275 @@
+"""The Redis seat-map cache: 2 bits a seat, one version, immutable seat metadata alongside.
+
+Layout, all keys under the show's hash tag `{ID}` (one Redis Cluster slot per show):
+- `show:{ID}:version`  the per-show event counter (INCR'd by every published change);
+- `show:{ID}:seatmap`  a bitmap, seat i at `BITFIELD u2 #i`: 0 FREE, 1 HELD, 2 BOOKED;
+- `show:{ID}:seatidx`  hash label -> i, so the publish Lua can patch the bitmap by label;
+- `show:{ID}:seatmeta` hash {token, json}: labels in index order with row, number, category,
+  price, and the show's currency. Immutable once the show exists, so it is also kept in-process.
+
+The bitmap is patched by the same Lua call that bumps the version and publishes the event
+(services/seatevents.py), so (version, bitmap) read in one MULTI is a consistent snapshot. A
+missing bitmap is rebuilt from Postgres; the realtime refresher reconciles hot shows with
+Postgres every 1-2 s. The cache only ever serves reads: reservations are decided in Postgres.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import secrets
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from redis.asyncio import Redis
+
+from boxoffice import db
+from boxoffice.services.catalog import SeatMapSnapshot, SeatRow
+
+STATUS_CODE = {"FREE": 0, "HELD": 1, "BOOKED": 2}
+CODE_STATUS = ("FREE", "HELD", "BOOKED", "FREE")  # 3 is never written; read it as FREE
+CACHE_TTL_SECONDS = 6 * 3600  # refreshed on every reconcile of a hot show
+META_LOCAL_TTL = 300.0  # in-process copy; validated against the Redis token on every read
+# A Redis that lost its data restarts a show's counter here, above anything it can have reached
+# since Postgres last recorded it, so versions never go backwards for a subscriber.
+VERSION_GAP = 1_000_000
+_HOT_SECONDS = 30.0
+
+
+def version_key(show_id: int) -> str:
+    return f"show:{{{show_id}}}:version"
+
+
+def bitmap_key(show_id: int) -> str:
+    return f"show:{{{show_id}}}:seatmap"
+
+
+def index_key(show_id: int) -> str:
+    return f"show:{{{show_id}}}:seatidx"
+
+
+def meta_key(show_id: int) -> str:
+    return f"show:{{{show_id}}}:seatmeta"
+
+
+# ---------------------------------------------------------------------------------------------
+# bitmap codec (BITFIELD bit order: seat 0 is the two most significant bits of byte 0)
+
+_DECODE = [((b >> 6) & 3, (b >> 4) & 3, (b >> 2) & 3, b & 3) for b in range(256)]
+
+
+def encode(codes: Sequence[int]) -> bytes:
+    out = bytearray((len(codes) + 3) // 4)
+    for i, code in enumerate(codes):
+        out[i >> 2] |= (code & 3) << (6 - 2 * (i & 3))
+    return bytes(out)
+
+
+def decode(bitmap: bytes, n: int) -> list[int]:
+    codes = list(itertools.chain.from_iterable(_DECODE[b] for b in bitmap))[:n]
+    return codes + [0] * (n - len(codes))
+
+
+# ---------------------------------------------------------------------------------------------
+# values
+
+
+@dataclass(frozen=True)
+class SeatMeta:
+    """A show's seats in bitmap order (immutable once the show exists)."""
+
+    show_id: int
+    token: str
+    currency: str
+    labels: tuple[str, ...]
+    rows: tuple[str, ...]
+    numbers: tuple[int, ...]
+    categories: tuple[str, ...]
+    prices: tuple[int, ...]
+    xs: tuple[int, ...]
+    ys: tuple[int, ...]
+
+
+class HasRedis(Protocol):
+    @property
+    def redis(self) -> Redis: ...
+
+
+# ---------------------------------------------------------------------------------------------
+# metadata
+
+_META: dict[int, tuple[float, SeatMeta]] = {}
+_HOT: dict[int, float] = {}
+# the last view built per show: a thousand subscribers resyncing at one version share it
+_VIEWS: dict[int, tuple[str, bytes, SeatMapSnapshot]] = {}
+
+
+def clear_seat_cache() -> None:
+    """Forget in-process metadata and hotness (tests recreate show ids)."""
+    _META.clear()
+    _HOT.clear()
+    _VIEWS.clear()
+
+
+def hot_shows(now: float | None = None) -> list[int]:
+    """Shows whose seat map was read recently in this process: the refresher's work list."""
+    now = time.monotonic() if now is None else now
+    for show_id in [s for s, t in _HOT.items() if now - t > _HOT_SECONDS]:
+        del _HOT[show_id]
+    return list(_HOT)
+
+
+def _meta_from_json(show_id: int, token: str, raw: str | bytes) -> SeatMeta:
+    data = json.loads(raw)
+    seats = data["seats"]
+    columns = list(zip(*seats, strict=True)) if seats else [()] * 7
+    return SeatMeta(show_id, token, data["currency"], *map(tuple, columns))  # type: ignore[arg-type]
+
+
+async def _load_meta_from_db(redis: Redis, show_id: int) -> SeatMeta | None:
+    currency = await db.pool().fetchval("SELECT currency FROM show WHERE id = $1", show_id)
+    if currency is None:
+        return None
+    rows = await db.pool().fetch(
+        """SELECT label, row, number, category, price, x, y FROM show_seat
+           WHERE show = $1 ORDER BY length(row), row, number, id""", show_id)
+    # the catalog's order (rows A..Z, AA.., then number); deterministic, so a rebuilt index
+    # always matches a surviving bitmap
+    seats = [[r["label"], r["row"], r["number"], r["category"], r["price"], r["x"], r["y"]]
+             for r in rows]
+    raw = json.dumps({"currency": currency, "seats": seats}, separators=(",", ":"))
+    token = secrets.token_hex(8)
+    async with redis.pipeline(transaction=True) as p:
+        p.hsetnx(meta_key(show_id), "token", token)
+        p.hsetnx(meta_key(show_id), "json", raw)
+        if seats:
+            p.hset(index_key(show_id), mapping={s[0]: i for i, s in enumerate(seats)})
+        for key in (meta_key(show_id), index_key(show_id)):
+            p.expire(key, CACHE_TTL_SECONDS)
+        await p.execute()
+    # another process may have won the HSETNX race: use whatever token is stored
+    stored = await redis.hget(meta_key(show_id), "token")
+    return _meta_from_json(show_id, stored.decode() if stored else token, raw)
+
+
+async def load_meta(redis: Redis, show_id: int, token: bytes | None = None) -> SeatMeta | None:
+    """The show's seat metadata: in-process (if its token still matches Redis), Redis, Postgres.
+
+    `token` is the Redis token when the caller already read it (the snapshot pipeline does).
+    """
+    now = time.monotonic()
+    hit = _META.get(show_id)
+    if token is not None and hit is not None and hit[0] > now and hit[1].token == token.decode():
+        return hit[1]
+    stored_token, raw = await redis.hmget(meta_key(show_id), ["token", "json"])
+    if stored_token and raw:
+        meta = _meta_from_json(show_id, stored_token.decode(), raw)
+    else:
+        loaded = await _load_meta_from_db(redis, show_id)
+        if loaded is None:
+            return None
+        meta = loaded
+    if len(_META) > 20_000:
+        _META.clear()
+    _META[show_id] = (now + META_LOCAL_TTL, meta)
+    return meta
+
+
+# ---------------------------------------------------------------------------------------------
+# versions
+
+_SET_BITMAP = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
+return 1
+"""
+
+
+async def ensure_version(redis: Redis, show_id: int) -> int:
+    """The show's current version, initialising a missing counter (new show or lost Redis)."""
+    raw = await redis.get(version_key(show_id))
+    if raw is not None:
+        return int(raw)
+    persisted = await db.pool().fetchval("SELECT seat_version FROM show WHERE id = $1", show_id)
+    if persisted is None:
+        return 0  # unknown show: nothing to count
+    start = persisted + VERSION_GAP if persisted > 0 else 0
+    # mark the show as counted once, so a later loss knows to jump ahead
+    await db.pool().execute(
+        "UPDATE show SET seat_version = GREATEST(seat_version, 1, $2) WHERE id = $1",
+        show_id, start)
+    await redis.set(version_key(show_id), start, nx=True)
+    return int(await redis.get(version_key(show_id)) or start)
+
+
+async def persist_version(show_id: int, version: int) -> None:
+    """Record a version Redis has reached, the floor after a Redis data loss."""
+    await db.pool().execute(
+        "UPDATE show SET seat_version = $2 WHERE id = $1 AND seat_version < $2", show_id, version)
+
+
+# ---------------------------------------------------------------------------------------------
+# reading
+
+
+async def read_db_codes(meta: SeatMeta) -> list[int]:
+    rows = await db.pool().fetch("SELECT label, status FROM show_seat WHERE show = $1",
+                                 meta.show_id)
+    status = {r["label"]: r["status"] for r in rows}
+    return [STATUS_CODE.get(status.get(label, "FREE"), 0) for label in meta.labels]
+
+
+def build_view(meta: SeatMeta, version: int, bitmap: bytes) -> SeatMapSnapshot:
+    codes = decode(bitmap, len(meta.labels))
+    m = meta
+    seats = tuple(
+        SeatRow(label=m.labels[i], row=m.rows[i], number=m.numbers[i], x=m.xs[i], y=m.ys[i],
+                category=m.categories[i], price=m.prices[i], status=CODE_STATUS[c])
+        for i, c in enumerate(codes)
+    )
+    return SeatMapSnapshot(show_id=m.show_id, version=version, currency=m.currency, seats=seats)
+
+
+async def read_cached(redis: Redis, show_id: int) -> tuple[int | None, bytes | None, bytes | None]:
+    """(version, bitmap, meta token) in one round trip, atomically."""
+    async with redis.pipeline(transaction=True) as p:
+        p.get(version_key(show_id))
+        p.get(bitmap_key(show_id))
+        p.hget(meta_key(show_id), "token")
+        version, bitmap, token = await p.execute()
+    return (int(version) if version is not None else None), bitmap, token
+
+
+async def get_seat_map(source: Redis | HasRedis, show_id: int) -> SeatMapSnapshot | None:
+    """The show's seat map from the cache, rebuilt from Postgres when the cache is cold.
+
+    The same value as `services.catalog.seat_map` (so `SeatMap.from_snapshot` maps either),
+    carrying the Redis version that subscriptions number their events with. None for an
+    unknown show. May trail a committed change by the few milliseconds between COMMIT and the
+    after-commit publish; never ahead of Postgres.
+    """
+    redis = source if isinstance(source, Redis) else source.redis
+    _HOT[show_id] = time.monotonic()
+    version, bitmap, token = await read_cached(redis, show_id)
+    meta = await load_meta(redis, show_id, token)
+    if meta is None:
+        return None
+    if version is not None and bitmap is not None and len(bitmap) == (len(meta.labels) + 3) // 4:
+        memo = _VIEWS.get(show_id)
+        if (memo is not None and memo[0] == meta.token and memo[2].version == version
+                and memo[1] == bitmap):
+            return memo[2]
+        view = build_view(meta, version, bitmap)
+        if len(_VIEWS) > 5_000:
+            _VIEWS.clear()
+        _VIEWS[show_id] = (meta.token, bitmap, view)
+        return view
+    version = await ensure_version(redis, show_id)
+    bitmap = encode(await read_db_codes(meta))
+    # compare-and-set on the version read *before* Postgres: a change published meanwhile has
+    # already patched (or skipped) the bitmap, and this older picture must not overwrite it
+    await redis.eval(_SET_BITMAP, 2, version_key(show_id), bitmap_key(show_id),  # type: ignore[misc]
+                     str(version), bitmap, CACHE_TTL_SECONDS)
+    return build_view(meta, version, bitmap)

@@ -1,0 +1,124 @@
+"""Subscriptions: parse, check who may listen, stream a realtime feed as schema types.
+
+The feeds (boxoffice/realtime/feeds.py) own ordering, resync and fan-out; this module only maps
+their values. Objects built for one event are shared by every local subscriber of that show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
+from typing import TypeVar
+
+import strawberry
+from strawberry.types import Info
+
+from boxoffice.realtime import feeds
+from boxoffice.services.catalog import SeatMapSnapshot
+from boxoffice.services.reserve import parse_id
+from boxoffice.state import AppState
+from resolvers.booking import reservation_type
+from schema.context import Context
+from schema.errors import NOT_FOUND, bad_input, coded, forbidden
+from schema.permissions import require_user
+from schema.types import booking as t
+from schema.types.catalog import SeatMap
+from schema.types.enums import SeatStatus
+from schema.types.realtime import SeatChange, SeatMapEvent
+
+T = TypeVar("T")
+
+# last mapped snapshot / delta per show: with N local subscribers an event is mapped once
+_SNAPSHOTS: dict[int, tuple[SeatMapSnapshot, SeatMap]] = {}
+_DELTAS: dict[int, tuple[int, SeatMapEvent]] = {}
+
+
+def _remember(memo: dict[int, T], show_id: int, value: T) -> None:
+    if len(memo) > 5_000:  # one entry per show ever seen: keep it bounded
+        memo.clear()
+    memo[show_id] = value
+
+
+def _state(info: Info[Context, None]) -> AppState:
+    return info.context.state
+
+
+def _event(u: feeds.SeatMapUpdate) -> SeatMapEvent:
+    sid = strawberry.ID(str(u.show_id))
+    if u.snapshot is not None:
+        memo = _SNAPSHOTS.get(u.show_id)
+        if memo is None or memo[0] is not u.snapshot:
+            memo = (u.snapshot, SeatMap.from_snapshot(u.snapshot))
+            _remember(_SNAPSHOTS, u.show_id, memo)
+        return SeatMapEvent(show_id=sid, version=u.version, snapshot=memo[1], changes=[])
+    delta = _DELTAS.get(u.show_id)
+    if delta is None or delta[0] != u.version:
+        changes = [SeatChange(label=lbl, status=SeatStatus(st)) for lbl, st in u.changes]
+        delta = (u.version, SeatMapEvent(show_id=sid, version=u.version, snapshot=None,
+                                         changes=changes))
+        _remember(_DELTAS, u.show_id, delta)
+    return delta[1]
+
+
+def _show_id(value: strawberry.ID) -> int:
+    sid = parse_id(value)
+    if sid is None:
+        raise bad_input("showId is not a show id", "showId")
+    return sid
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(
+        description="The show's seat map: a full snapshot first, then changes in version order; "
+        "a fresh snapshot after any gap."
+    )
+    async def seat_map(self, info: Info[Context, None],
+                       show_id: strawberry.ID) -> AsyncGenerator[SeatMapEvent, None]:
+        sid = _show_id(show_id)
+        state = _state(info)
+        try:
+            async with aclosing(feeds.seat_map_updates(state.realtime.hub, state.redis,
+                                                       sid)) as updates:
+                async for update in updates:
+                    yield _event(update)
+        except feeds.UnknownShow:
+            raise coded(f"no show {sid}", NOT_FOUND, field="showId") from None
+
+    @strawberry.subscription(
+        description="The caller's place in the show's queue: now, and on every change "
+        "(position, ETR, the offer when their turn comes). Ends when they stop waiting."
+    )
+    async def queue(self, info: Info[Context, None],
+                    show_id: strawberry.ID) -> AsyncGenerator[t.QueueTicket, None]:
+        user = require_user(info)
+        sid = _show_id(show_id)
+        state = _state(info)
+        async with aclosing(feeds.queue_updates(state.realtime.hub, state.deps, sid,
+                                                user.id)) as tickets:
+            async for v in tickets:
+                yield t.QueueTicket(
+                    show_id=strawberry.ID(str(v.show_id)), position=v.position,
+                    etr_seconds=v.etr_seconds, seats_wanted=v.seats_wanted,
+                    offer=reservation_type(v.offer) if v.offer else None,
+                )
+
+    @strawberry.subscription(
+        description="The caller's reservation as it is now, then each status change, "
+        "until it is CONFIRMED, CANCELLED or EXPIRED (owner only)."
+    )
+    async def reservation(self, info: Info[Context, None],
+                          id: strawberry.ID) -> AsyncGenerator[t.Reservation, None]:
+        user = require_user(info)
+        rid = parse_id(id)
+        if rid is None:
+            raise coded("no such reservation", NOT_FOUND, field="id")
+        try:
+            async with aclosing(feeds.reservation_updates(_state(info).realtime.hub, rid,
+                                                          user.id)) as views:
+                async for view in views:
+                    yield reservation_type(view)
+        except feeds.UnknownReservation:
+            raise coded("no such reservation", NOT_FOUND, field="id") from None
+        except feeds.NotOwner:
+            raise forbidden("This reservation belongs to another user") from None
