@@ -9,22 +9,39 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import lru_cache
 from typing import Any
+from urllib.parse import urlsplit
 
 from broadcaster import Broadcast
 from redis.asyncio import Redis
 
+from boxoffice.settings import get_settings
+
+
+@lru_cache(maxsize=8)
+def _namespace_of(redis_url: str) -> str:
+    db = urlsplit(redis_url).path.strip("/")
+    return f"db{db}:" if db not in ("", "0") else ""
+
+
+def _namespace() -> str:
+    """Pub/sub channels are global to a Redis server: SELECT does not separate them. Deployments
+    sharing a server on different databases (tests, benchmarks, staging) would otherwise receive
+    each other's seat events for the same show ids, so channels outside db 0 carry the db."""
+    return _namespace_of(get_settings().redis_url)
+
 
 def seats_channel(show_id: int) -> str:
-    return f"show:{{{show_id}}}:seats"
+    return f"{_namespace()}show:{{{show_id}}}:seats"
 
 
 def queue_channel(show_id: int) -> str:
-    return f"show:{{{show_id}}}:queue"
+    return f"{_namespace()}show:{{{show_id}}}:queue"
 
 
 def reservation_channel(reservation_id: int) -> str:
-    return f"reservation:{reservation_id}"
+    return f"{_namespace()}reservation:{reservation_id}"
 
 
 class EventBus:

@@ -30,7 +30,7 @@ T = TypeVar("T")
 
 # last mapped snapshot / delta per show: with N local subscribers an event is mapped once
 _SNAPSHOTS: dict[int, tuple[SeatMapSnapshot, SeatMap]] = {}
-_DELTAS: dict[int, tuple[int, SeatMapEvent]] = {}
+_DELTAS: dict[int, tuple[feeds.SeatMapUpdate, SeatMapEvent]] = {}
 
 
 def _remember(memo: dict[int, T], show_id: int, value: T) -> None:
@@ -52,9 +52,9 @@ def _event(u: feeds.SeatMapUpdate) -> SeatMapEvent:
             _remember(_SNAPSHOTS, u.show_id, memo)
         return SeatMapEvent(show_id=sid, version=u.version, snapshot=memo[1], changes=[])
     delta = _DELTAS.get(u.show_id)
-    if delta is None or delta[0] != u.version:
+    if delta is None or delta[0] != u:  # equal version *and* changes (ids recur in tests)
         changes = [SeatChange(label=lbl, status=SeatStatus(st)) for lbl, st in u.changes]
-        delta = (u.version, SeatMapEvent(show_id=sid, version=u.version, snapshot=None,
+        delta = (u, SeatMapEvent(show_id=sid, version=u.version, snapshot=None,
                                          changes=changes))
         _remember(_DELTAS, u.show_id, delta)
     return delta[1]

@@ -173,9 +173,10 @@ class Hub:
                 pass  # Redis unreachable: the missing heartbeat below says so
             up = self._upstream
             stale = time.monotonic() - self._last_heartbeat > self._config.heartbeat_timeout
-            if up is None or stale or not up.alive():
+            failure = up.failure() if up is not None else "no upstream"
+            if failure or stale:
                 log.warning("realtime upstream unhealthy (%s): reconnecting",
-                            "stale heartbeat" if stale else "reader died")
+                            failure or "heartbeat overdue")
                 await self._reconnect()
 
     async def _reconnect(self) -> None:

@@ -27,7 +27,7 @@ from boxoffice.services.seatevents import publish_correction
 
 log = logging.getLogger(__name__)
 
-_SEATS_CHANNEL = re.compile(r"^show:\{(\d+)\}:seats$")
+_SEATS_CHANNEL = re.compile(r"^(?:db\d+:)?show:\{(\d+)\}:seats$")
 
 
 class SeatMapRefresher:

@@ -34,6 +34,13 @@ def client_name() -> str:
     return f"boxoffice-hub-{os.getpid()}"
 
 
+def _outcome(task: asyncio.Task[None]) -> str:
+    if task.cancelled():
+        return "cancelled"
+    exc = task.exception()
+    return repr(exc) if exc is not None else "returned"
+
+
 class Upstream:
     """Subscribes channels on one broadcaster connection; each channel has one pump task that
     hands every message to `on_message(channel, raw)`."""
@@ -53,14 +60,17 @@ class Upstream:
         await self._broadcast.connect()
         self._connected = True
 
-    def alive(self) -> bool:
-        """False once broadcaster's reader has died (its own loop would hang forever)."""
+    def failure(self) -> str | None:
+        """Why this upstream can no longer deliver, or None while it can."""
         # private attribute of the pinned broadcaster version; absent -> rely on heartbeats
         backend = getattr(self._broadcast, "_backend", None)
         reader: asyncio.Task[None] | None = getattr(backend, "_listener", None)
         if reader is not None and reader.done():
-            return False
-        return not any(p.done() for p in self._pumps.values())
+            return f"broadcaster reader ended: {_outcome(reader)}"
+        for channel, pump in self._pumps.items():
+            if pump.done():
+                return f"pump for {channel} ended: {_outcome(pump)}"
+        return None
 
     async def subscribe(self, channel: str) -> None:
         """Subscribe `channel`; returns once SUBSCRIBE has been sent to Redis."""

@@ -1,12 +1,14 @@
-"""Realtime fixtures: a fresh in-process seat cache per test, an API key and users."""
+"""Realtime fixtures: two uvicorn processes for the session, a fresh seat cache, users."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
+from boxoffice.auth import create_api_key, get_or_create_user, issue_token
 from boxoffice.services.seatcache import clear_seat_cache
+from tests.realtime.support import Server, World, uvicorn
 
 
 @pytest.fixture(autouse=True)
@@ -14,3 +16,18 @@ async def _fresh_seat_cache() -> AsyncIterator[None]:
     clear_seat_cache()
     yield
     clear_seat_cache()
+
+
+@pytest.fixture(scope="session")
+def servers(database: None) -> Iterator[tuple[Server, Server]]:
+    """Processes A and B (`python -m uvicorn boxoffice.asgi:app`), shared by the realtime
+    tests; every test makes its own show, key and users."""
+    with uvicorn() as a, uvicorn() as b:
+        yield a, b
+
+
+@pytest.fixture
+async def world(clean: None) -> AsyncIterator[World]:
+    key = await create_api_key("realtime-tests")
+    tokens = [issue_token(await get_or_create_user(f"fan{i}@example.com")) for i in range(5)]
+    yield World(key, tokens)

@@ -85,7 +85,8 @@ def uvicorn(extra_env: dict[str, str] | None = None, port: int | None = None) ->
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        log.unlink(missing_ok=True)
+        if not os.environ.get("REALTIME_TEST_KEEP_LOGS"):
+            log.unlink(missing_ok=True)
 
 
 async def graphql(url: str, api_key: str, query: str, variables: dict[str, Any] | None = None,
@@ -104,6 +105,21 @@ async def graphql(url: str, api_key: str, query: str, variables: dict[str, Any] 
 def transport(server: Server, init_payload: dict[str, Any]) -> WebsocketsTransport:
     return WebsocketsTransport(url=server.ws, init_payload=init_payload,
                                subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL])
+
+
+@dataclass
+class World:
+    """An API key and a few users' tokens, fresh for a test."""
+
+    key: str
+    tokens: list[str]
+
+    def init(self, token: str | None = None) -> dict[str, str]:
+        """A connection_init payload."""
+        payload = {"apiKey": self.key}
+        if token:
+            payload["authorization"] = f"Bearer {token}"
+        return payload
 
 
 @dataclass

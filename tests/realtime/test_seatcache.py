@@ -6,6 +6,7 @@ import json
 import random
 
 from boxoffice import db
+from boxoffice.events import seats_channel
 from boxoffice.services import seatcache as sc
 from tests.api.booking_ops import CANCEL, RESERVE
 from tests.factories import make_show
@@ -96,7 +97,7 @@ async def test_reconcile_corrects_a_lost_event_for_cache_and_subscribers(api, ap
     refresher = app.state.boxoffice.realtime.refresher
     await refresher.stop()  # drive the rounds by hand
     pubsub = redis.pubsub()
-    await pubsub.subscribe(f"show:{{{show.show_id}}}:seats")
+    await pubsub.subscribe(seats_channel(show.show_id))
     await refresher.reconcile(show.show_id)  # first sighting: could be an event in flight
     assert statuses(await sc.get_seat_map(redis, show.show_id))["A-2"] == "FREE"
     await refresher.reconcile(show.show_id)  # still there: correct it
