@@ -1,47 +1,68 @@
-"""Outbox delivery jobs: the poll that fans out, and one delivery attempt per job.
+"""Outbox delivery jobs (the rules are in boxoffice.notify.delivery).
 
-`deliver_notifications` (cron every 2 s, and nudged by the services after a commit) enqueues
-`deliver_notification(id)` under job id `notify:{id}` for every PENDING row; arq drops the
-enqueue while that job is queued, running or waiting out a retry's backoff, so the id is the
-row's lease. A failed attempt raises arq's Retry with the backoff; after
-`notify_max_attempts` the row is FAILED (boxoffice.notify.delivery).
+- `deliver_notifications`: cron every 2 s, and nudged by the services after a commit. Sends the
+  PENDING rows' first attempts in batches and schedules a retry for each failure;
+- `deliver_notification(id)`: a retry, deferred by the backoff, under job id `notify:{id}`; a
+  failed retry raises arq's Retry (same id, next backoff). arq drops an enqueue while that job
+  is queued or running, so a row has one retry in flight;
+- `recover_notification_retries`: cron every 30 s, re-enqueues retries whose job Redis lost
+  (a flushed or restarted Redis); the job id makes that a no-op for retries still scheduled.
 """
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import Sequence
 from typing import Any
 
 from arq import Retry
+from arq.connections import ArqRedis
 
-from boxoffice.notify.delivery import deliver_notification as deliver_once
-from boxoffice.notify.delivery import pending_notification_ids
-from workers.context import deps_of
+from boxoffice.notify.delivery import Attempt, deliver_ids, deliver_pending, retry_ids
+from workers.context import Ctx, deps_of
 
-_ENQUEUE_CHUNK = 50
+BATCH = 100
 
 
 def notification_job_id(notification_id: int) -> str:
     return f"notify:{notification_id}"
 
 
-async def deliver_notifications(ctx: dict[str, Any]) -> int:
-    """Enqueue a delivery job per PENDING row; returns how many were new."""
-    arq = ctx["redis"]
-    ids = await pending_notification_ids()
-    enqueued = 0
-    for start in range(0, len(ids), _ENQUEUE_CHUNK):
-        jobs = await asyncio.gather(*(
-            arq.enqueue_job("deliver_notification", nid, _job_id=notification_job_id(nid))
-            for nid in ids[start:start + _ENQUEUE_CHUNK]
-        ))
-        enqueued += sum(job is not None for job in jobs)
-    return enqueued
+async def _schedule_retries(arq: ArqRedis, attempts: Sequence[Attempt]) -> None:
+    for a in attempts:
+        if a.retry_in is not None:
+            await arq.enqueue_job("deliver_notification", a.notification_id,
+                                  _job_id=notification_job_id(a.notification_id),
+                                  _defer_by=a.retry_in)
 
 
-async def deliver_notification(ctx: dict[str, Any], notification_id: int) -> str:
-    """One attempt; on a transient failure, the same job again after the backoff."""
-    attempt = await deliver_once(ctx["channels"], deps_of(ctx).settings, notification_id)
-    if attempt.retry_in is not None:
-        raise Retry(defer=attempt.retry_in)
-    return attempt.status
+async def deliver_notifications(ctx: Ctx) -> int:
+    """First attempts for every PENDING row; returns how many were attempted."""
+    settings = deps_of(ctx).settings
+    total = 0
+    while True:
+        attempts = await deliver_pending(ctx["channels"], settings, BATCH)
+        await _schedule_retries(ctx["redis"], attempts)
+        total += len(attempts)
+        if len(attempts) < BATCH:
+            return total
+
+
+async def deliver_notification(ctx: Ctx, notification_id: int) -> str:
+    """A retry of one row; if it fails again, the same job runs again after the backoff."""
+    attempts = await deliver_ids(ctx["channels"], deps_of(ctx).settings, [notification_id])
+    if attempts and attempts[0].retry_in is not None:
+        # arq's Retry keeps the job id: enqueueing `notify:{id}` from inside the running job
+        # would be dropped as a duplicate
+        raise Retry(defer=attempts[0].retry_in)
+    return attempts[0].status if attempts else "not pending"
+
+
+async def recover_notification_retries(ctx: Ctx) -> int:
+    """Re-enqueue retries lost with Redis; returns how many had to be."""
+    arq: Any = ctx["redis"]
+    recovered = 0
+    for nid in await retry_ids():
+        job = await arq.enqueue_job("deliver_notification", nid,
+                                    _job_id=notification_job_id(nid))
+        recovered += job is not None
+    return recovered

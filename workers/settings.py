@@ -3,11 +3,11 @@
 Jobs:
 - expire_hold(reservation_id)      deferred to the hold's expires_at, id `expire:{id}`; confirm
                                    and cancel abort it (hence allow_abort_jobs)
-- deliver_notifications()          outbox poll, fans out one job per PENDING row
-- deliver_notification(id)         one delivery attempt, id `notify:{id}`, retried with backoff
-Crons: the expiry sweeper every 2 s (and once in on_startup), the outbox poll every 2 s, the
-queue safety net every 5 s, FREE-seat counter repair every 10 s (recent shows) and every 10 min
-(all shows that have not ended, also at start).
+- deliver_notifications()          the outbox: first attempts of PENDING rows, in batches
+- deliver_notification(id)         a retry of one row after its backoff, id `notify:{id}`
+Crons: the expiry sweeper every 2 s (and once in on_startup), the outbox every 2 s, the queue
+safety net every 5 s, FREE-seat counter repair every 10 s (recent shows) and every 10 min (all
+shows that have not ended, also at start), lost notification retries every 30 s.
 
 keep_result is short: arq refuses a job id whose result is still kept, and job ids here are
 derived from rows (`expire:{id}`, `notify:{id}`); a few seconds is enough for an aborting
@@ -27,7 +27,11 @@ from workers.holds import (
     reconcile_free_seats,
     sweep_expired_holds,
 )
-from workers.notifications import deliver_notification, deliver_notifications
+from workers.notifications import (
+    deliver_notification,
+    deliver_notifications,
+    recover_notification_retries,
+)
 from workers.queue import serve_waiting
 
 EVERY_2S = set(range(0, 60, 2))
@@ -40,7 +44,8 @@ class WorkerSettings:
     functions = [
         func(expire_hold, max_tries=20),
         func(deliver_notifications, keep_result=0),
-        # the row's attempts and FAILED are decided in Postgres, not by arq's try counter
+        # keep_result=0 frees the id `notify:{id}` at once; attempts and FAILED are decided
+        # in Postgres (notify_max_attempts), not by arq's try counter
         func(deliver_notification, keep_result=0, max_tries=1000),
     ]
     cron_jobs = [
@@ -50,6 +55,7 @@ class WorkerSettings:
         cron(reconcile_free_seats, second=EVERY_10S),
         cron(reconcile_all_free_seats, minute=set(range(0, 60, 10)), second=30,
              run_at_startup=True),
+        cron(recover_notification_retries, second={17, 47}),
     ]
     on_startup = startup
     on_shutdown = shutdown
@@ -60,4 +66,7 @@ class WorkerSettings:
     poll_delay = 0.1
     max_jobs = 16
     job_timeout = 60
+    # on SIGTERM/SIGINT stop taking jobs and let running ones finish (each is a short
+    # transaction; cancelling one is safe, it rolls back, but it is noisy and wasted work)
+    job_completion_wait = 10
     health_check_interval = 10

@@ -1,20 +1,29 @@
-"""Delivering outbox rows: one attempt at a time, with retries, backoff and a final FAILED.
+"""Delivering outbox rows: batches of first attempts, then retries with backoff, then FAILED.
 
-Each PENDING row is delivered by its own arq job `notify:{id}` (workers/notifications.py). The
-job id is the lease: arq never runs or enqueues a second job with the same id while one is
-queued, deferred for a retry, or running, so two workers never send the same row at once and a
-retry's backoff is respected. Postgres stays the truth (status, attempts, last_error); when Redis
-loses the jobs, the periodic poll re-enqueues every PENDING row and delivery resumes.
-Delivery is at least once: a crash between the send and the UPDATE sends again.
+A delivery claims its rows with `FOR UPDATE SKIP LOCKED` in a short READ COMMITTED transaction
+and keeps the lock while it sends, so two workers never send the same row at once; a crash rolls
+the claim back and the rows are sent by the next poll (at least once, never lost). Sends run
+side by side on the network; the transaction's connection runs one statement at a time.
+
+- `deliver_pending` takes first attempts (attempts = 0), oldest first, in batches;
+- a failed attempt is recorded (attempts, last_error) and the caller schedules a retry of that
+  row after `backoff_seconds` (an arq job `notify:{id}`, workers/notifications.py);
+- `deliver_ids` is that retry: the same claim, for given rows;
+- after `notify_max_attempts`, or at once for a `PermanentDeliveryError`, the row is FAILED.
+Postgres is the truth; `retry_ids` finds retries whose job Redis lost.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import asyncpg
 
 from boxoffice import db
 from boxoffice.notify.channels import Channel, PermanentDeliveryError, Recipient
@@ -23,11 +32,15 @@ from boxoffice.settings import Settings
 
 log = logging.getLogger(__name__)
 
+SEND_CONCURRENCY = 10
+
 
 @dataclass(frozen=True)
 class Attempt:
-    status: str  # SENT, PENDING (retry later), FAILED, or the row's status when not PENDING
-    retry_in: float | None = None  # seconds until the next attempt, when status is PENDING
+    notification_id: int
+    status: str  # SENT, PENDING (retry later) or FAILED
+    attempts: int
+    retry_in: float | None = None  # seconds until the next attempt, when PENDING
     error: str | None = None
 
 
@@ -37,12 +50,18 @@ def backoff_seconds(settings: Settings, attempts: int) -> float:
     return min(settings.notify_backoff_max_seconds, raw) * random.uniform(0.8, 1.2)
 
 
-async def pending_notification_ids(limit: int = 1000) -> list[int]:
-    rows = await db.pool().fetch(
-        "SELECT id FROM notification WHERE status = 'PENDING' ORDER BY created_at LIMIT $1",
-        limit,
-    )
-    return [r["id"] for r in rows]
+_SELECT = """SELECT n.id, n."user", n.kind, n.channel, n.payload, n.attempts, n.created_at,
+                    u.email
+             FROM notification n JOIN app_user u ON u.id = n."user"
+             WHERE n.status = 'PENDING' AND {where}
+             ORDER BY n.created_at LIMIT $1 FOR UPDATE OF n SKIP LOCKED"""
+_FIRST_ATTEMPTS = _SELECT.format(where="n.attempts = 0")
+_BY_ID = _SELECT.format(where="n.id = ANY($2::int[])")
+
+_RECORD = """UPDATE notification
+             SET attempts = $2, status = $3::varchar, last_error = coalesce($4, last_error),
+                 sent_at = CASE WHEN $3::varchar = 'SENT' THEN now() END
+             WHERE id = $1"""
 
 
 def _payload(raw: Any) -> dict[str, Any]:
@@ -50,21 +69,11 @@ def _payload(raw: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-async def deliver_notification(channels: dict[str, Channel], settings: Settings,
-                               notification_id: int) -> Attempt:
-    """Make one delivery attempt for a notification and record its outcome."""
-    row = await db.pool().fetchrow(
-        """SELECT n.id, n."user", n.kind, n.channel, n.payload, n.status, n.attempts,
-                  n.created_at, u.email
-           FROM notification n JOIN app_user u ON u.id = n."user" WHERE n.id = $1""",
-        notification_id,
-    )
-    if row is None:
-        return Attempt("MISSING")
-    if row["status"] != "PENDING":
-        return Attempt(row["status"])  # sent or given up already: a duplicate job is a no-op
-    payload = _payload(row["payload"])
+async def _attempt(channels: dict[str, Channel], settings: Settings,
+                   row: asyncpg.Record) -> Attempt:
+    """Send one claimed row; never raises."""
     attempts = row["attempts"] + 1
+    payload = _payload(row["payload"])
     try:
         channel = channels.get(row["channel"])
         if channel is None:
@@ -74,24 +83,53 @@ async def deliver_notification(channels: dict[str, Channel], settings: Settings,
         await channel.send(to, message)
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"[:500]
-        final = isinstance(exc, PermanentDeliveryError) or attempts >= settings.notify_max_attempts
-        status = "FAILED" if final else "PENDING"
-        await db.pool().execute(
-            """UPDATE notification SET attempts = $2, last_error = $3, status = $4
-               WHERE id = $1 AND status = 'PENDING'""",
-            notification_id, attempts, error, status,
+        if isinstance(exc, PermanentDeliveryError) or attempts >= settings.notify_max_attempts:
+            log.warning("notification %s failed for good after %s attempt(s): %s", row["id"],
+                        attempts, error)
+            return Attempt(row["id"], "FAILED", attempts, error=error)
+        log.info("notification %s attempt %s failed, will retry: %s", row["id"], attempts, error)
+        return Attempt(row["id"], "PENDING", attempts, backoff_seconds(settings, attempts), error)
+    return Attempt(row["id"], "SENT", attempts)
+
+
+async def _deliver(channels: dict[str, Channel], settings: Settings, query: str,
+                   *args: Any) -> list[Attempt]:
+    async with db.pool().acquire() as conn, conn.transaction():
+        rows = await conn.fetch(query, *args)
+        if not rows:
+            return []
+        sem = asyncio.Semaphore(SEND_CONCURRENCY)
+
+        async def bounded(row: asyncpg.Record) -> Attempt:
+            async with sem:
+                return await _attempt(channels, settings, row)
+
+        # only the sends run side by side; the connection is used again after all of them
+        done = await asyncio.gather(*(bounded(r) for r in rows))
+        # last_error is kept on success: it tells that (and why) earlier attempts failed
+        await conn.executemany(
+            _RECORD, [(a.notification_id, a.attempts, a.status, a.error) for a in done]
         )
-        if final:
-            log.warning("notification %s failed for good after %s attempt(s): %s",
-                        notification_id, attempts, error)
-            return Attempt("FAILED", error=error)
-        log.info("notification %s attempt %s failed, retrying: %s", notification_id, attempts,
-                 error)
-        return Attempt("PENDING", backoff_seconds(settings, attempts), error)
-    # last_error is kept: it tells that (and why) earlier attempts failed
-    await db.pool().execute(
-        """UPDATE notification SET attempts = $2, status = 'SENT', sent_at = now()
-           WHERE id = $1 AND status = 'PENDING'""",
-        notification_id, attempts,
+    return list(done)
+
+
+async def deliver_pending(channels: dict[str, Channel], settings: Settings,
+                          limit: int = 100) -> list[Attempt]:
+    """First attempts for up to `limit` PENDING rows, oldest first."""
+    return await _deliver(channels, settings, _FIRST_ATTEMPTS, limit)
+
+
+async def deliver_ids(channels: dict[str, Channel], settings: Settings,
+                      ids: Sequence[int]) -> list[Attempt]:
+    """One more attempt for these rows (those still PENDING and not being sent right now)."""
+    return await _deliver(channels, settings, _BY_ID, len(ids), list(ids))
+
+
+async def retry_ids(limit: int = 1000) -> list[int]:
+    """PENDING rows that have failed before: each should have a retry job scheduled."""
+    rows = await db.pool().fetch(
+        """SELECT id FROM notification WHERE status = 'PENDING' AND attempts > 0
+           ORDER BY created_at LIMIT $1""",
+        limit,
     )
-    return Attempt("SENT")
+    return [r["id"] for r in rows]

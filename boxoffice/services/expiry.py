@@ -12,8 +12,6 @@ import asyncio
 import logging
 from collections import defaultdict
 
-import asyncpg
-
 from boxoffice import db
 from boxoffice.services.deps import Deps
 from boxoffice.services.offers import Handover, announce, read_waiters, release_and_offer
@@ -24,25 +22,25 @@ _DUE = """status = 'HELD' AND expires_at <= now()
           AND (payment_pending_until IS NULL OR payment_pending_until <= now())"""
 
 
-async def expire_reservation(deps: Deps, reservation_id: int) -> Handover | None:
-    """Expire one reservation if it is due; returns what was released and offered, or None."""
-    # a cheap read first: most expiry jobs of paid or cancelled holds end here, and the show
-    # is needed to read its waiters before (never inside) the transaction
-    show_id = await db.pool().fetchval(f"SELECT show FROM reservation WHERE id = $1 AND {_DUE}",
-                                       reservation_id)
+async def expire_reservation(deps: Deps, reservation_id: int,
+                             show_id: int | None = None) -> Handover | None:
+    """Expire one reservation if it is due; returns what was released and offered, or None.
+
+    `show_id`, when the caller knows it (the sweeper), saves the first read.
+    """
     if show_id is None:
-        return None
-    waiters = await read_waiters(deps.redis, show_id)
-
-    async def run(conn: asyncpg.Connection) -> Handover | None:
-        # re-checked in the transaction: a payment may have claimed the hold meanwhile
-        due = await conn.fetchval(f"SELECT 1 FROM reservation WHERE id = $1 AND {_DUE}",
-                                  reservation_id)
-        if not due:
+        # a cheap read first: most expiry jobs of paid or cancelled holds end here, and the
+        # show is needed to read its waiters before (never inside) the transaction
+        show_id = await db.pool().fetchval(
+            f"SELECT show FROM reservation WHERE id = $1 AND {_DUE}", reservation_id)
+        if show_id is None:
             return None
-        return await release_and_offer(conn, deps.settings, reservation_id, "EXPIRED", waiters)
-
-    handover = await db.serializable(run)
+    waiters = await read_waiters(deps.redis, show_id)
+    # due is checked again under the row lock: a payment may have claimed the hold meanwhile
+    handover = await db.serializable(
+        lambda conn: release_and_offer(conn, deps.settings, reservation_id, "EXPIRED", waiters,
+                                       only_if_due=True)
+    )
     if handover is None:
         return None
     await announce(deps, handover)
@@ -61,14 +59,15 @@ async def overdue_reservation_ids(limit: int = 500) -> list[int]:
     return [rid for rid, _ in await overdue_reservations(limit)]
 
 
-async def _expire_show(deps: Deps, rids: list[int], sem: asyncio.Semaphore) -> int:
+async def _expire_show(deps: Deps, show_id: int, rids: list[int],
+                       sem: asyncio.Semaphore) -> int:
     # one show's holds one after another: in parallel they would only conflict over the
     # show's seats (offers read them all) and burn serialization retries
     count = 0
     async with sem:
         for rid in rids:
             try:
-                if await expire_reservation(deps, rid) is not None:
+                if await expire_reservation(deps, rid, show_id) is not None:
                     count += 1
             except db.Busy:
                 log.warning("reservation %s: contention, left for the next sweep", rid)
@@ -89,8 +88,8 @@ async def expire_overdue(deps: Deps, limit: int = 500, concurrency: int = 8) -> 
         by_show: dict[int, list[int]] = defaultdict(list)
         for rid, show_id in batch:
             by_show[show_id].append(rid)
-        done = sum(await asyncio.gather(*(_expire_show(deps, rids, sem)
-                                          for rids in by_show.values())))
+        done = sum(await asyncio.gather(*(_expire_show(deps, show_id, rids, sem)
+                                          for show_id, rids in by_show.items())))
         total += done
         # a short batch was everything; no progress means the rest is stuck for now
         if len(batch) < limit or done == 0:

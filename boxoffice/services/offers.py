@@ -160,9 +160,12 @@ async def make_offers(conn: asyncpg.Connection, settings: Settings, show_id: int
 
 
 async def release_and_offer(conn: asyncpg.Connection, settings: Settings, reservation_id: int,
-                            new_status: str, waiters: Sequence[Waiter]) -> Handover | None:
-    """Inside a transaction: release a hold and hand what it freed to the waiters."""
-    released = await release_hold(conn, reservation_id, new_status)
+                            new_status: str, waiters: Sequence[Waiter], *,
+                            only_if_due: bool = False) -> Handover | None:
+    """Inside a transaction: release a hold and hand what it freed to the waiters.
+
+    None when nothing was released (see `release_hold`)."""
+    released = await release_hold(conn, reservation_id, new_status, only_if_due=only_if_due)
     if released is None:
         return None
     show_id = released.reservation.show_id

@@ -18,6 +18,8 @@ from typing import Any
 from aiosmtpd.controller import Controller
 
 from boxoffice import db
+from boxoffice.notify import Channel, Message, Recipient
+from boxoffice.notify.delivery import deliver_pending
 from boxoffice.services.tickets import read_ticket
 from tests.api.booking_ops import CANCEL, CONFIRM, RESERVE
 from tests.factories import make_show
@@ -26,7 +28,7 @@ from tests.workers.conftest import (
     state_of,
     wait_until,
 )
-from workers.notifications import deliver_notifications
+from workers.notifications import recover_notification_retries
 
 
 def free_port() -> int:
@@ -228,12 +230,42 @@ async def test_log_sms_push_channels_and_permanent_failures(api, caplog):
     assert "sms to user" in logged and "push to user" in logged
 
 
-async def test_the_poll_enqueues_each_row_once_and_again_after_redis_lost_it(api, redis):
+async def test_retries_lost_with_redis_are_enqueued_again(api, redis):
     show = await make_show()
     alice = await api.token("alice@example.com")
     await reserve(api, alice, show.show_id, ["B-3"])
+    await db.pool().execute(  # as after a failed first attempt
+        "UPDATE notification SET attempts = 1, last_error = 'SMTPConnectError: down'")
     ctx = {"redis": state_of(api).arq}
-    assert await deliver_notifications(ctx) == 1
-    assert await deliver_notifications(ctx) == 0  # the job id `notify:{id}` is the lease
+    assert await recover_notification_retries(ctx) == 1
+    assert await recover_notification_retries(ctx) == 0  # `notify:{id}` is already scheduled
     await redis.flushdb()
-    assert await deliver_notifications(ctx) == 1  # Postgres is the truth: delivery resumes
+    assert await recover_notification_retries(ctx) == 1  # Postgres is the truth
+
+
+class SlowChannel(Channel):
+    name = "log"
+
+    def __init__(self) -> None:
+        self.sent: list[int] = []
+
+    async def send(self, to: Recipient, message: Message) -> None:
+        await asyncio.sleep(0.01)
+        self.sent.append(to.user_id)
+
+
+async def test_two_deliveries_at_once_send_each_row_once(api):
+    show = await make_show()
+    tokens = [await api.token(f"u{i}@example.com") for i in range(30)]
+    for i, token in enumerate(tokens):
+        await reserve(api, token, show.show_id, [f"{'ABC'[i // 10]}-{i % 10 + 1}"])
+    channel = SlowChannel()
+    settings = state_of(api).settings
+    first, second = await asyncio.gather(
+        deliver_pending({"log": channel}, settings, limit=20),
+        deliver_pending({"log": channel}, settings, limit=20),
+    )
+    # the rows one delivery holds are skipped by the other: 30 rows, 30 sends, no duplicate
+    assert len(first) + len(second) == 30 and len(first) > 0 and len(second) > 0
+    assert sorted(channel.sent) == sorted(set(channel.sent)) and len(channel.sent) == 30
+    assert {n["status"] for n in await notifications()} == {"SENT"}
