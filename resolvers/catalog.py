@@ -6,6 +6,7 @@ from typing import Any
 
 import strawberry
 from strawberry.types import Info
+from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
 
 from boxoffice.services import catalog
 from boxoffice.services.search import (
@@ -43,6 +44,18 @@ def parse_id(value: str) -> int | None:
     return n if 1 <= n <= _MAX_ID else None
 
 
+def _selects(info: Info[Any, None], name: str) -> bool:
+    """Whether the current field's selection asks for `name`, also through fragments."""
+    stack: list[Any] = [s for f in info.selected_fields for s in f.selections]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, SelectedField) and node.name == name:
+            return True
+        if isinstance(node, FragmentSpread | InlineFragment):
+            stack += node.selections
+    return False
+
+
 def _to_request(i: SearchInput) -> SearchRequest:
     return SearchRequest(
         keyword=i.keyword, city=i.city, near=(i.near.lat, i.near.lng) if i.near else None,
@@ -67,15 +80,16 @@ class CatalogQuery:
         return [Cinema.from_row(r) for r in await catalog.list_cinemas(city)]
 
     @strawberry.field
-    async def search(self, input: SearchInput) -> SearchConnection:
+    async def search(self, info: Info[Any, None], input: SearchInput) -> SearchConnection:
         try:
             prepared = await prepare_search(_to_request(input))
         except SearchInputError as exc:
             raise bad_input(str(exc), exc.field) from None
-        page = await search_page(prepared)
+        page = await search_page(prepared, with_total=_selects(info, "totalCount"))
         return SearchConnection(
             edges=[SearchEdge(cursor=h.cursor, node=ShowResult.from_hit(h)) for h in page.hits],
             page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
+            total=page.total,
             count=lambda: search_count(prepared),
         )
 

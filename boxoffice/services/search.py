@@ -12,21 +12,23 @@ Decisions (the GraphQL `SearchInput` documents the same):
 - `datetime` is a lower bound on start time (an offset is required); default: now, fixed at
   the first page and carried in the cursor so later pages and the total count agree.
 - Order is total: (sort key, starts_at, show id). Cursors are keyset positions, signed with
-  the server secret (itsdangerous) and bound to the filters and sort they were issued for;
+  the server secret (HMAC-SHA256) and bound to the filters and sort they were issued for;
   tampered, foreign or stale cursors are rejected as bad input.
 - `availableSeats` is `show.free_seats`, a counter the booking service maintains: no row counts.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import functools
 import hashlib
+import hmac
 import json
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
-
-from itsdangerous import BadData, URLSafeSerializer
 
 from boxoffice import db
 from boxoffice.settings import get_settings
@@ -96,6 +98,7 @@ class SearchPage:
     hits: tuple[SearchHit, ...]
     has_next_page: bool
     end_cursor: str | None
+    total: int | None = None  # when asked for and known from the page query
 
 
 async def prepare_search(req: SearchRequest) -> PreparedSearch:
@@ -136,9 +139,26 @@ async def prepare_search(req: SearchRequest) -> PreparedSearch:
                           after_keys=after_keys)
 
 
-async def search_page(p: PreparedSearch) -> SearchPage:
-    sql, args = page_sql(p)
-    rows = await db.pool().fetch(sql, *args)
+async def search_page(p: PreparedSearch, *, with_total: bool = False) -> SearchPage:
+    """A page of results; with `with_total` also the total count.
+
+    With a selective filter (place or keyword) the count rides in the page query (one round
+    trip over a few hundred rows); with only a time bound the matches are thousands, and a
+    LIMITed page plus a lean count on the same connection is cheaper.
+    """
+    total = None
+    async with db.pool().acquire() as conn:
+        if with_total and (p.city or p.point or p.keyword):
+            sql, args = page_sql(p, with_total=True)
+            rows = await conn.fetch(sql, *args)
+            # no rows: zero matches on a first page; past the end a separate count is needed
+            total = rows[0]["total"] if rows else (0 if p.after_keys is None else None)
+        else:
+            sql, args = page_sql(p)
+            rows = await conn.fetch(sql, *args)
+        if with_total and total is None:
+            sql, args = count_sql(p)
+            total = int(await conn.fetchval(sql, *args))
     hits = tuple(
         SearchHit(show_id=r["id"], starts_at=r["starts_at"], free_seats=r["free_seats"],
                   distance_km=r["distance_km"], movie_id=r["movie"], cinema_id=r["cinema"],
@@ -146,7 +166,7 @@ async def search_page(p: PreparedSearch) -> SearchPage:
         for r in rows[: p.first]
     )
     return SearchPage(hits=hits, has_next_page=len(rows) > p.first,
-                      end_cursor=hits[-1].cursor if hits else None)
+                      end_cursor=hits[-1].cursor if hits else None, total=total)
 
 
 async def search_count(p: PreparedSearch) -> int:
@@ -166,78 +186,91 @@ class _Args:
         return f"${len(self.values)}{cast}"
 
 
-def _filters(p: PreparedSearch, a: _Args) -> tuple[list[str], str | None]:
-    """WHERE conditions (without keyset) and the distance-in-km expression, if any."""
-    where = [f"s.starts_at >= {a.add(p.since)}"]
-    if p.city is not None:
-        where.append(
-            f"c.city IN (SELECT id FROM city WHERE lower(name) = lower({a.add(p.city, '::text')}))"
-        )
+def _matches(p: PreparedSearch, a: _Args, *, count: bool = False) -> tuple[str, str]:
+    """(WITH items, SELECT of every matching show) for the filters, without the keyset.
+
+    Place filters (city, point and radius) pick cinemas first, each one's distance computed
+    once, not once per show; shows are then found through (cinema, starts_at).
+    """
+    where = [f"s.starts_at >= {a.add(p.since, '::timestamptz')}"]
     if p.keyword is not None:
         match = f"lower(title) LIKE {a.add('%' + _escape_like(p.keyword) + '%', '::text')}"
         if len(p.keyword) >= TRGM_MIN_KEYWORD:
             match += (f" OR word_similarity({a.add(p.keyword, '::text')}, lower(title))"
                       f" > {TRGM_THRESHOLD}")
         where.append(f"s.movie IN (SELECT id FROM movie WHERE {match})")
-    distance = None
+
+    place: list[str] = []
+    distance = "NULL::float8"
+    if p.city is not None:
+        place.append(
+            f"c.city IN (SELECT id FROM city WHERE lower(name) = lower({a.add(p.city, '::text')}))"
+        )
     if p.point is not None:
         here = f"ll_to_earth({a.add(p.point[0], '::float8')}, {a.add(p.point[1], '::float8')})"
         there = "ll_to_earth(c.lat, c.lng)"
-        distance = f"(earth_distance({here}, {there}) / 1000.0::float8)"
+        distance = f"earth_distance({here}, {there}) / 1000.0::float8"
         if p.radius_km is not None:
             meters = a.add(p.radius_km * 1000.0, "::float8")
             # the box is index-assisted (gist on ll_to_earth); the distance trims its corners
-            where.append(f"earth_box({here}, {meters}) @> {there}")
-            where.append(f"earth_distance({here}, {there}) <= {meters}")
-    return where, distance
+            place.append(f"earth_box({here}, {meters}) @> {there}")
+            place.append(f"earth_distance({here}, {there}) <= {meters}")
+    with_items, join, distance_col = "", "", "NULL::float8"
+    if place or p.point is not None:
+        with_items = (f"place AS MATERIALIZED (SELECT c.id, {distance} AS distance_km"
+                      f" FROM cinema c WHERE {' AND '.join(place) or 'true'})")
+        join, distance_col = "JOIN place ON place.id = s.cinema", "place.distance_km"
+    if count:  # no columns, no movie join: the planner may count from indexes
+        return with_items, f"SELECT 1 FROM show s {join} WHERE {' AND '.join(where)}"
+    select = f"""SELECT s.id, s.starts_at, s.free_seats, s.movie, s.cinema,
+                        m.rating::float8 AS rating, {distance_col} AS distance_km
+                 FROM show s {join} JOIN movie m ON m.id = s.movie
+                 WHERE {' AND '.join(where)}"""
+    return with_items, select
 
 
 _ORDER = {
     "SHOWTIME": "s.starts_at, s.id",
-    "RATING": "m.rating::float8 DESC, s.starts_at, s.id",
-    "DISTANCE": "distance_km, s.starts_at, s.id",
+    "RATING": "s.rating DESC, s.starts_at, s.id",
+    "DISTANCE": "s.distance_km, s.starts_at, s.id",
 }
 
 
-def page_sql(p: PreparedSearch) -> tuple[str, list[Any]]:
-    """The page query (first + 1 rows, to learn whether there is a next page)."""
+def page_sql(p: PreparedSearch, *, with_total: bool = False) -> tuple[str, list[Any]]:
+    """The page query: first + 1 rows (to learn whether a next page exists). `with_total`
+    adds a `total` column, counted over all matches in the same statement (one round trip)."""
     a = _Args()
-    where, distance = _filters(p, a)
-    if p.after_keys is not None:
-        where.append(_keyset(p.sort, p.after_keys, distance, a))
-    sql = f"""
-        SELECT s.id, s.starts_at, s.free_seats, s.movie, s.cinema, m.rating::float8 AS rating,
-               {distance or 'NULL::float8'} AS distance_km
-        FROM show s
-        JOIN cinema c ON c.id = s.cinema
-        JOIN movie m ON m.id = s.movie
-        WHERE {' AND '.join(where)}
-        ORDER BY {_ORDER[p.sort]}
-        LIMIT {p.first + 1}"""
+    with_items, select = _matches(p, a)
+    keyset = _keyset(p.sort, p.after_keys, a) if p.after_keys is not None else "true"
+    tail = f"WHERE {keyset} ORDER BY {_ORDER[p.sort]} LIMIT {p.first + 1}"
+    if with_total:
+        items = ", ".join(x for x in (with_items, f"matched AS MATERIALIZED ({select})") if x)
+        sql = (f"WITH {items} SELECT s.*, (SELECT count(*) FROM matched) AS total"
+               f" FROM matched s {tail}")
+    else:
+        # a plain subquery is flattened: the keyset and LIMIT reach the indexes
+        sql = f"{'WITH ' + with_items if with_items else ''} SELECT * FROM ({select}) s {tail}"
     return sql, a.values
 
 
 def count_sql(p: PreparedSearch) -> tuple[str, list[Any]]:
     a = _Args()
-    where, _ = _filters(p, a)
-    sql = f"""SELECT count(*) FROM show s JOIN cinema c ON c.id = s.cinema
-              WHERE {' AND '.join(where)}"""
-    return sql, a.values
+    with_items, select = _matches(p, a, count=True)
+    with_clause = f"WITH {with_items}" if with_items else ""
+    return f"{with_clause} SELECT count(*) FROM ({select}) s", a.values
 
 
-def _keyset(sort: str, keys: tuple[Any, ...], distance: str | None, a: _Args) -> str:
+def _keyset(sort: str, keys: tuple[Any, ...], a: _Args) -> str:
     """Rows strictly after `keys` in the (sort key, starts_at, id) order."""
     *head, starts_us, show_id = keys
     tail = (f"(s.starts_at, s.id) > ({a.add(_from_us(starts_us), '::timestamptz')},"
             f" {a.add(show_id, '::int')})")
     if sort == "SHOWTIME":
         return tail
-    value = head[0]
-    v = a.add(float(value), "::float8")
-    if sort == "RATING":
-        return f"(m.rating::float8 < {v} OR (m.rating::float8 = {v} AND {tail}))"
-    assert distance is not None
-    return f"({distance} > {v} OR ({distance} = {v} AND {tail}))"
+    v = a.add(float(head[0]), "::float8")
+    col = "s.rating" if sort == "RATING" else "s.distance_km"
+    op = "<" if sort == "RATING" else ">"  # rating descends, distance ascends
+    return f"({col} {op} {v} OR ({col} = {v} AND {tail}))"
 
 
 def _keys(sort: str, r: Any) -> list[Any]:
@@ -288,8 +321,23 @@ async def _resolve_point(req: SearchRequest) -> tuple[float, float] | None:
 # --- cursors ---------------------------------------------------------------------------------
 
 
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(get_settings().secret_key, salt="boxoffice.search-cursor")
+# A page signs 20 cursors: a key derived once and one HMAC each (itsdangerous re-derives its
+# key on every call, which cost ~3 ms a page).
+@functools.lru_cache(maxsize=4)
+def _cursor_key(secret: str) -> bytes:
+    return hmac.new(secret.encode(), b"boxoffice.search-cursor", hashlib.sha256).digest()
+
+
+def _mac(body: bytes) -> bytes:
+    return hmac.new(_cursor_key(get_settings().secret_key), body, hashlib.sha256).digest()[:16]
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 def _fingerprint(sort: str, keyword: str | None, city: str | None,
@@ -302,17 +350,23 @@ def _fingerprint(sort: str, keyword: str | None, city: str | None,
 
 
 def _encode_cursor(p: PreparedSearch, keys: list[Any]) -> str:
-    return str(_serializer().dumps({"f": p.fingerprint, "t": _to_us(p.since), "k": keys}))
+    body = json.dumps({"f": p.fingerprint, "t": _to_us(p.since), "k": keys},
+                      separators=(",", ":")).encode()
+    return f"{_b64(body)}.{_b64(_mac(body))}"
 
 
 def _decode_cursor(cursor: str, sort: str, fingerprint: str) -> tuple[datetime, tuple[Any, ...]]:
     bad = SearchInputError("after is not a valid cursor for this search", "after")
     if not cursor or len(cursor) > MAX_CURSOR:
         raise bad
+    body_text, _, mac_text = cursor.partition(".")
     try:
-        data = _serializer().loads(cursor)
-    except BadData as exc:
+        body, mac = _unb64(body_text), _unb64(mac_text)
+    except (binascii.Error, ValueError) as exc:  # not base64, or not ASCII
         raise bad from exc
+    if not hmac.compare_digest(mac, _mac(body)):
+        raise bad
+    data = json.loads(body)  # signed by us: well-formed
     if not isinstance(data, dict) or data.get("f") != fingerprint:
         raise bad
     since, keys = data.get("t"), data.get("k")

@@ -185,12 +185,14 @@ class PageInfo:
 class SearchConnection:
     edges: list[SearchEdge]
     page_info: PageInfo
-    # counted only when a client selects totalCount: it costs a scan of every match
+    # totalCount costs a scan of every match: it is computed only when selected, with the
+    # page (`total`); `count` is the fallback when the page was fetched without it
+    total: strawberry.Private[int | None]
     count: strawberry.Private[Callable[[], Awaitable[int]]]
 
     @strawberry.field(description="All matches of the search, on every page.")
     async def total_count(self) -> int:
-        return await self.count()
+        return self.total if self.total is not None else await self.count()
 
 
 @strawberry.input
