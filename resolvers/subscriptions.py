@@ -6,11 +6,14 @@ their values. Objects built for one event are shared by every local subscriber o
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
-from typing import TypeVar
+from inspect import isawaitable
+from typing import Any, TypeVar
 
 import strawberry
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import Info
 
 from boxoffice.realtime import feeds
@@ -29,7 +32,7 @@ from schema.types.realtime import SeatChange, SeatMapEvent
 T = TypeVar("T")
 
 # last mapped snapshot / delta per show: with N local subscribers an event is mapped once
-_SNAPSHOTS: dict[int, tuple[SeatMapSnapshot, SeatMap]] = {}
+_SNAPSHOTS: dict[int, tuple[SeatMapSnapshot, SeatMapEvent]] = {}
 _DELTAS: dict[int, tuple[feeds.SeatMapUpdate, SeatMapEvent]] = {}
 
 
@@ -44,20 +47,58 @@ def _state(info: Info[Context, None]) -> AppState:
 
 
 def _event(u: feeds.SeatMapUpdate) -> SeatMapEvent:
+    """The schema object for an update; the same object for every subscriber of the show, which
+    is what lets SharedEventExecution execute it once."""
     sid = strawberry.ID(str(u.show_id))
     if u.snapshot is not None:
         memo = _SNAPSHOTS.get(u.show_id)
         if memo is None or memo[0] is not u.snapshot:
-            memo = (u.snapshot, SeatMap.from_snapshot(u.snapshot))
+            event = SeatMapEvent(show_id=sid, version=u.version,
+                                 snapshot=SeatMap.from_snapshot(u.snapshot), changes=[])
+            memo = (u.snapshot, event)
             _remember(_SNAPSHOTS, u.show_id, memo)
-        return SeatMapEvent(show_id=sid, version=u.version, snapshot=memo[1], changes=[])
+        return memo[1]
     delta = _DELTAS.get(u.show_id)
     if delta is None or delta[0] != u:  # equal version *and* changes (ids recur in tests)
         changes = [SeatChange(label=lbl, status=SeatStatus(st)) for lbl, st in u.changes]
         delta = (u, SeatMapEvent(show_id=sid, version=u.version, snapshot=None,
-                                         changes=changes))
+                                 changes=changes))
         _remember(_DELTAS, u.show_id, delta)
     return delta[1]
+
+
+class SharedEventExecution(StrawberryGraphQLCoreExecutionContext):
+    """Executes a seat-map event once for every local subscriber with the same document.
+
+    graphql-core runs the selection set of a subscription once per event *per subscriber*; a
+    snapshot is ~1,800 fields (~20 ms), so a thousand subscribers resyncing would cost 20 s of
+    event loop. A SeatMapEvent is the same object for every subscriber of a show (see
+    `_event`) and depends on no user, so the result for (event, parsed document, variables)
+    is computed once and shared. ParserCache hands every identical query text the same
+    document, so clients sending the same operation share; others simply execute their own.
+    Queue and reservation events are per user and are never shared.
+    """
+
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        payload = self.root_value
+        if not isinstance(payload, SeatMapEvent):
+            return super().execute_operation(serially)
+        variables = tuple(sorted((k, repr(v)) for k, v in self.variable_values.coerced.items()))
+        key = (id(payload), id(self.operation), variables)
+        hit = _RESULTS.get(key)
+        # identity checks: ids are only unique while the objects live, the memo keeps them
+        if hit is not None and hit[0] is payload and hit[1] is self.operation:
+            return hit[2]
+        result = super().execute_operation(serially)
+        if isawaitable(result):
+            result = asyncio.ensure_future(result)  # awaited by every sharing subscriber
+        if len(_RESULTS) > 256:
+            _RESULTS.clear()
+        _RESULTS[key] = (payload, self.operation, result)
+        return result
+
+
+_RESULTS: dict[tuple[int, int, tuple[tuple[str, str], ...]], tuple[Any, Any, Any]] = {}
 
 
 def _show_id(value: strawberry.ID) -> int:

@@ -6,7 +6,7 @@ from strawberry.types import ExecutionContext
 
 from resolvers.booking import BookingMutation, BookingQuery
 from resolvers.catalog import CatalogQuery
-from resolvers.subscriptions import Subscription
+from resolvers.subscriptions import SharedEventExecution, Subscription
 from schema.extensions import EXTENSIONS
 
 
@@ -32,5 +32,7 @@ schema = BoxofficeSchema(
     mutation=Mutation,
     subscription=Subscription,
     extensions=EXTENSIONS,
+    # one execution of a seat-map event for all local subscribers (resolvers/subscriptions.py)
+    execution_context_class=SharedEventExecution,
     types=[],
 )

@@ -18,9 +18,10 @@ class RealtimeConfig:
     queue_size: int = 256
     # a heartbeat is published on this process's health channel every `heartbeat_seconds` and
     # must come back through the subscriber connection within `heartbeat_timeout`; otherwise
-    # the upstream is torn down, rebuilt and every local subscriber resynced
+    # the upstream is torn down, rebuilt and every local subscriber resynced (a reader that died
+    # of a closed connection is noticed at the next heartbeat tick, without waiting for this)
     heartbeat_seconds: float = 1.0
-    heartbeat_timeout: float = 3.0
+    heartbeat_timeout: float = 5.0
     # how often hot shows' cached seat maps are reconciled with Postgres
     refresh_seconds: float = 1.5
 
@@ -29,6 +30,6 @@ class RealtimeConfig:
         return cls(
             queue_size=int(_float("REALTIME_QUEUE_SIZE", 256)),
             heartbeat_seconds=_float("REALTIME_HEARTBEAT_SECONDS", 1.0),
-            heartbeat_timeout=_float("REALTIME_HEARTBEAT_TIMEOUT", 3.0),
+            heartbeat_timeout=_float("REALTIME_HEARTBEAT_TIMEOUT", 5.0),
             refresh_seconds=_float("REALTIME_REFRESH_SECONDS", 1.5),
         )

@@ -7,6 +7,7 @@ by re-reading) and skipped.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -69,6 +70,9 @@ async def seat_map_updates(hub: Hub, redis: Redis, show_id: int) -> AsyncIterato
         while True:
             item = await inbox.get()
             if item is RESYNC:
+                # rendering a snapshot costs ~1,800 GraphQL fields: after a reconnect, spread
+                # this process's subscribers out rather than render them all at once
+                await asyncio.sleep(hub.resync_delay())
                 update = await _snapshot(redis, show_id, last)
             else:
                 version = int(item["version"])  # type: ignore[index]

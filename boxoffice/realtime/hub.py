@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import random
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -81,6 +82,12 @@ class Hub:
         if channel is not None:
             return len(self._locals.get(channel, ()))
         return sum(len(s) for s in self._locals.values())
+
+    def resync_delay(self) -> float:
+        """How long a resyncing subscriber waits before re-reading: spread over up to ~2 ms per
+        local subscriber (at most 3 s), so a reconnect's thousand snapshots are not all rendered
+        in the same event-loop turn."""
+        return random.uniform(0.0, min(3.0, 0.002 * self.subscriber_count()))
 
     def upstream_channels(self) -> set[str]:
         """Channels this process holds an upstream subscription for (health channel excluded)."""
@@ -166,13 +173,23 @@ class Hub:
         interval = self._config.heartbeat_seconds
         self._last_heartbeat = time.monotonic()
         while True:
+            slept_from = time.monotonic()
             await asyncio.sleep(interval)
+            # A saturated event loop delays the heartbeat's hops (reader, broadcaster, pump) as
+            # much as it delays this task. Time the loop could not give us is not the upstream's
+            # fault: discount it, or an overloaded process would "reconnect" and resync every
+            # subscriber at the worst moment.
+            lag = time.monotonic() - slept_from - interval
+            if lag > 0.05:
+                self._last_heartbeat += lag
             try:
                 await self._redis.publish(self._health_channel, "ping")
             except Exception:
                 pass  # Redis unreachable: the missing heartbeat below says so
             up = self._upstream
             stale = time.monotonic() - self._last_heartbeat > self._config.heartbeat_timeout
+            if stale and up is not None and up.backlog() > 0:
+                stale = False  # messages are still arriving: behind, not disconnected
             failure = up.failure() if up is not None else "no upstream"
             if failure or stale:
                 log.warning("realtime upstream unhealthy (%s): reconnecting",

@@ -72,6 +72,15 @@ class Upstream:
                 return f"pump for {channel} ended: {_outcome(pump)}"
         return None
 
+    def backlog(self) -> int:
+        """Messages read from Redis but not yet handed to us: proof the connection delivers
+        (an overloaded process is slow, not disconnected)."""
+        backend = getattr(self._broadcast, "_backend", None)
+        queue = getattr(backend, "_queue", None)
+        pending = queue.qsize() if isinstance(queue, asyncio.Queue) else 0
+        subscribers = getattr(self._broadcast, "_subscribers", {})
+        return pending + sum(q.qsize() for qs in subscribers.values() for q in qs)
+
     async def subscribe(self, channel: str) -> None:
         """Subscribe `channel`; returns once SUBSCRIBE has been sent to Redis."""
         if channel in self._pumps:

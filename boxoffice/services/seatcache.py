@@ -15,6 +15,7 @@ Postgres every 1-2 s. The cache only ever serves reads: reservations are decided
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import secrets
@@ -104,6 +105,7 @@ _META: dict[int, tuple[float, SeatMeta]] = {}
 _HOT: dict[int, float] = {}
 # the last view built per show: a thousand subscribers resyncing at one version share it
 _VIEWS: dict[int, tuple[str, bytes, SeatMapSnapshot]] = {}
+_REBUILDS: dict[int, asyncio.Future[SeatMapSnapshot]] = {}
 
 
 def clear_seat_cache() -> None:
@@ -266,10 +268,24 @@ async def get_seat_map(source: Redis | HasRedis, show_id: int) -> SeatMapSnapsho
             _VIEWS.clear()
         _VIEWS[show_id] = (meta.token, bitmap, view)
         return view
+    # single flight: after a Redis restart every subscriber of a show resyncs from a cold cache;
+    # one Postgres read (and one view, shared by all of them) is enough
+    flight = _REBUILDS.get(show_id)
+    if flight is None:
+        flight = asyncio.ensure_future(_rebuild(redis, meta))
+        _REBUILDS[show_id] = flight
+        flight.add_done_callback(lambda _: _REBUILDS.pop(show_id, None))
+    return await asyncio.shield(flight)
+
+
+async def _rebuild(redis: Redis, meta: SeatMeta) -> SeatMapSnapshot:
+    show_id = meta.show_id
     version = await ensure_version(redis, show_id)
     bitmap = encode(await read_db_codes(meta))
     # compare-and-set on the version read *before* Postgres: a change published meanwhile has
     # already patched (or skipped) the bitmap, and this older picture must not overwrite it
     await redis.eval(_SET_BITMAP, 2, version_key(show_id), bitmap_key(show_id),  # type: ignore[misc]
                      str(version), bitmap, CACHE_TTL_SECONDS)
-    return build_view(meta, version, bitmap)
+    view = build_view(meta, version, bitmap)
+    _VIEWS[show_id] = (meta.token, bitmap, view)
+    return view

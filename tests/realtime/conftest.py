@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
+from boxoffice import db
 from boxoffice.auth import create_api_key, get_or_create_user, issue_token
 from boxoffice.services.seatcache import clear_seat_cache
 from tests.realtime.support import Server, World, uvicorn
@@ -27,7 +29,16 @@ def servers(database: None) -> Iterator[tuple[Server, Server]]:
 
 
 @pytest.fixture
-async def world(clean: None) -> AsyncIterator[World]:
+async def own_show_ids(clean: None) -> None:
+    """After the truncate, start show ids at a random offset. Pub/sub channels are global to
+    the Redis server: another test run on this machine publishing for show 1 must not reach
+    our subscribers."""
+    await db.pool().execute("SELECT setval('show_id_seq', $1)",
+                            random.randrange(10_000, 500_000_000))
+
+
+@pytest.fixture
+async def world(own_show_ids: None) -> AsyncIterator[World]:
     key = await create_api_key("realtime-tests")
     tokens = [issue_token(await get_or_create_user(f"fan{i}@example.com")) for i in range(5)]
     yield World(key, tokens)

@@ -87,7 +87,8 @@ async def test_versions_never_go_backwards_after_redis_loses_its_data(api, app, 
     assert (await sc.get_seat_map(redis, show.show_id)).version == 2 + sc.VERSION_GAP
 
 
-async def test_reconcile_corrects_a_lost_event_for_cache_and_subscribers(api, app, redis):
+async def test_reconcile_corrects_a_lost_event_for_cache_and_subscribers(api, app, redis,
+                                                                       own_show_ids):
     show = await make_show(rows=2, per_row=3)
     await sc.get_seat_map(redis, show.show_id)
     alice = await api.token("alice@example.com")
