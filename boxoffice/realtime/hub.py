@@ -173,27 +173,28 @@ class Hub:
         interval = self._config.heartbeat_seconds
         self._last_heartbeat = time.monotonic()
         while True:
-            slept_from = time.monotonic()
+            started = time.monotonic()
             await asyncio.sleep(interval)
-            # A saturated event loop delays the heartbeat's hops (reader, broadcaster, pump) as
-            # much as it delays this task. Time the loop could not give us is not the upstream's
-            # fault: discount it, or an overloaded process would "reconnect" and resync every
-            # subscriber at the worst moment.
-            lag = time.monotonic() - slept_from - interval
-            if lag > 0.05:
-                self._last_heartbeat += lag
             try:
                 await self._redis.publish(self._health_channel, "ping")
             except Exception:
                 pass  # Redis unreachable: the missing heartbeat below says so
+            # A saturated event loop delays the heartbeat's hops (reader, broadcaster, pump) as
+            # much as it delays this task's sleep and publish. Time the loop could not give us
+            # is not the upstream's fault: discount it, or an overloaded process would
+            # "reconnect" and resync every subscriber at the worst possible moment.
+            lag = time.monotonic() - started - interval
+            if lag > 0.01:
+                self._last_heartbeat += lag
             up = self._upstream
             stale = time.monotonic() - self._last_heartbeat > self._config.heartbeat_timeout
             if stale and up is not None and up.backlog() > 0:
                 stale = False  # messages are still arriving: behind, not disconnected
             failure = up.failure() if up is not None else "no upstream"
             if failure or stale:
+                silent = time.monotonic() - self._last_heartbeat
                 log.warning("realtime upstream unhealthy (%s): reconnecting",
-                            failure or "heartbeat overdue")
+                            failure or f"no heartbeat for {silent:.1f}s of loop time")
                 await self._reconnect()
 
     async def _reconnect(self) -> None:
