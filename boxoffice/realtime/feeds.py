@@ -8,7 +8,7 @@ by re-reading) and skipped.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
@@ -60,7 +60,8 @@ async def _snapshot(redis: Redis, show_id: int, after: int | None) -> SeatMapUpd
     raise RuntimeError(f"show {show_id}: version did not advance past {after}")
 
 
-async def seat_map_updates(hub: Hub, redis: Redis, show_id: int) -> AsyncIterator[SeatMapUpdate]:
+async def seat_map_updates(hub: Hub, redis: Redis,
+                           show_id: int) -> AsyncGenerator[SeatMapUpdate, None]:
     """A snapshot, then deltas numbered last+1, last+2, ...; a snapshot again after any gap,
     overflow or upstream loss."""
     async with hub.subscribe(seats_channel(show_id)) as inbox:
@@ -90,7 +91,7 @@ async def seat_map_updates(hub: Hub, redis: Redis, show_id: int) -> AsyncIterato
 
 
 async def queue_updates(hub: Hub, deps: Deps, show_id: int,
-                        user_id: int) -> AsyncIterator[QueuedOutcome]:
+                        user_id: int) -> AsyncGenerator[QueuedOutcome, None]:
     """The caller's queue ticket now and whenever it changes; ends when they are no longer
     waiting (left, confirmed their offer, or the offer lapsed)."""
     async with hub.subscribe(queue_channel(show_id)) as inbox:
@@ -107,7 +108,7 @@ async def queue_updates(hub: Hub, deps: Deps, show_id: int,
 
 
 async def reservation_updates(hub: Hub, reservation_id: int,
-                              user_id: int) -> AsyncIterator[ReservationView]:
+                              user_id: int) -> AsyncGenerator[ReservationView, None]:
     """The reservation as it is now, then each change of it, until a final status."""
     async with hub.subscribe(reservation_channel(reservation_id)) as inbox:
         last: ReservationView | None = None

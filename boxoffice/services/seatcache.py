@@ -22,7 +22,7 @@ import secrets
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from redis.asyncio import Redis
 
@@ -93,6 +93,12 @@ class SeatMeta:
     ys: tuple[int, ...]
 
 
+def _untyped(redis: Redis) -> Any:
+    """redis-py's stubs type the asyncio client's commands as sync-or-async and their arguments
+    as str only (bytes and ints are fine on the wire): one escape hatch instead of many."""
+    return redis
+
+
 class HasRedis(Protocol):
     @property
     def redis(self) -> Redis: ...
@@ -152,7 +158,7 @@ async def _load_meta_from_db(redis: Redis, show_id: int) -> SeatMeta | None:
             p.expire(key, CACHE_TTL_SECONDS)
         await p.execute()
     # another process may have won the HSETNX race: use whatever token is stored
-    stored = await redis.hget(meta_key(show_id), "token")
+    stored = await _untyped(redis).hget(meta_key(show_id), "token")
     return _meta_from_json(show_id, stored.decode() if stored else token, raw)
 
 
@@ -165,7 +171,7 @@ async def load_meta(redis: Redis, show_id: int, token: bytes | None = None) -> S
     hit = _META.get(show_id)
     if token is not None and hit is not None and hit[0] > now and hit[1].token == token.decode():
         return hit[1]
-    stored_token, raw = await redis.hmget(meta_key(show_id), ["token", "json"])
+    stored_token, raw = await _untyped(redis).hmget(meta_key(show_id), ["token", "json"])
     if stored_token and raw:
         meta = _meta_from_json(show_id, stored_token.decode(), raw)
     else:
@@ -284,8 +290,8 @@ async def _rebuild(redis: Redis, meta: SeatMeta) -> SeatMapSnapshot:
     bitmap = encode(await read_db_codes(meta))
     # compare-and-set on the version read *before* Postgres: a change published meanwhile has
     # already patched (or skipped) the bitmap, and this older picture must not overwrite it
-    await redis.eval(_SET_BITMAP, 2, version_key(show_id), bitmap_key(show_id),  # type: ignore[misc]
-                     str(version), bitmap, CACHE_TTL_SECONDS)
+    await _untyped(redis).eval(_SET_BITMAP, 2, version_key(show_id), bitmap_key(show_id),
+                               str(version), bitmap, CACHE_TTL_SECONDS)
     view = build_view(meta, version, bitmap)
     _VIEWS[show_id] = (meta.token, bitmap, view)
     return view
