@@ -60,7 +60,8 @@ async def _reconcile(shows_sql: str, *args: Any) -> int:
     status = await db.pool().execute(_RECONCILE.format(shows=shows_sql), *args)
     fixed = int(status.split()[-1])
     if fixed:
-        log.warning("free-seat counters corrected for %s show(s)", fixed)
+        # usually a benign race with an in-flight after-commit delta; a crash leaves a real one
+        log.info("free-seat counters corrected for %s show(s)", fixed)
     return fixed
 
 

@@ -233,3 +233,32 @@ async def test_two_expiry_runs_at_once_never_offer_a_seat_twice(api):
     assert all(w.seats_wanted > free for w in remaining), (free, remaining)
     assert len(remaining) + len(offers) == len(wants)
     assert sum(len(o["seat_labels"]) for o in offers) + free == 40
+
+
+async def test_redis_down_at_release_frees_the_seats_and_the_queue_pass_serves_later(
+        api, monkeypatch):
+    """Seat state never depends on Redis; the periodic queue pass closes the gap."""
+    from boxoffice.services import offers
+    from workers.queue import serve_waiting
+
+    show = await make_show(rows=1, per_row=2)
+    sid = show.show_id
+    alice, bob = await api.token("alice@example.com"), await api.token("bob@example.com")
+    held = await reserve(api, alice, sid, ["A-1", "A-2"])
+    assert (await reserve(api, bob, sid, ["A-1"]))["__typename"] == "Queued"
+
+    async def redis_down(*args, **kwargs):
+        raise ConnectionError("redis is restarting")
+
+    monkeypatch.setattr(offers.queue, "waiters", redis_down)
+    await make_due(held["id"])
+    handover = await expire_reservation(state_of(api).deps, int(held["id"]))
+    assert handover is not None and handover.offers == ()
+    assert set((await seat_statuses(sid)).values()) == {"FREE"}  # freed all the same
+    monkeypatch.undo()
+
+    assert await serve_waiting({"deps": state_of(api).deps}) == 1
+    offer = await live_offer("bob@example.com", sid)
+    assert offer is not None and len(offer["seat_labels"]) == 1
+    assert await serve_waiting({"deps": state_of(api).deps}) == 0  # nobody left who fits
+    assert await audit_show(sid) == []
