@@ -20,10 +20,10 @@ async def _fresh_seat_cache() -> AsyncIterator[None]:
     clear_seat_cache()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def servers(database: None) -> Iterator[tuple[Server, Server]]:
     """Processes A and B (`python -m uvicorn boxoffice.asgi:app`), shared by the realtime
-    tests; every test makes its own show, key and users."""
+    tests and stopped when they are done; every test makes its own show, key and users."""
     with uvicorn() as a, uvicorn() as b:
         yield a, b
 
