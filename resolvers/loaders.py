@@ -6,12 +6,14 @@ movies and cinemas costs two queries, not forty.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import TypeVar
 
+from redis.asyncio import Redis
 from strawberry.dataloader import DataLoader
 
-from boxoffice.services import catalog
+from boxoffice.services import catalog, seatcache
 from boxoffice.services.catalog import CinemaRow, MovieRow, SeatMapSnapshot, ShowRow
 
 T = TypeVar("T")
@@ -27,15 +29,25 @@ def _by_id(
     return load
 
 
+def _from_cache(redis: Redis) -> Callable[[Sequence[int]], Awaitable[list[SeatMapSnapshot | None]]]:
+    """Seat maps come from the Redis cache (rebuilt from Postgres when cold), so `seatMap.version`
+    is the same counter the `seatMap` subscription numbers its events with."""
+
+    async def load(ids: Sequence[int]) -> list[SeatMapSnapshot | None]:
+        return list(await asyncio.gather(*(seatcache.get_seat_map(redis, i) for i in ids)))
+
+    return load
+
+
 class Loaders:
     """Batch loaders for one operation."""
 
-    def __init__(self) -> None:
+    def __init__(self, redis: Redis | None = None) -> None:
         self.movie: DataLoader[int, MovieRow | None] = DataLoader(_by_id(catalog.movies_by_ids))
         self.cinema: DataLoader[int, CinemaRow | None] = DataLoader(
             _by_id(catalog.cinemas_by_ids)
         )
         self.show: DataLoader[int, ShowRow | None] = DataLoader(_by_id(catalog.shows_by_ids))
         self.seat_map: DataLoader[int, SeatMapSnapshot | None] = DataLoader(
-            _by_id(catalog.seat_maps)
+            _from_cache(redis) if redis is not None else _by_id(catalog.seat_maps)
         )

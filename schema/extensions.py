@@ -32,7 +32,7 @@ class ApiKeyGate(SchemaExtension):
             raise unauthenticated("A valid X-API-Key is required")
         from resolvers.loaders import Loaders  # per operation, also on long-lived websockets
 
-        ctx.loaders = Loaders()
+        ctx.loaders = Loaders(redis=ctx.state.redis)
         yield
 
 

@@ -51,7 +51,19 @@ async def database() -> AsyncIterator[None]:
 
 
 async def truncate_all() -> None:
-    await db.pool().execute(f"TRUNCATE {', '.join(BOOKING_TABLES)} RESTART IDENTITY CASCADE")
+    """Empty every table. Stragglers of the previous test (a sibling resolver graphql-core
+    abandoned after an error, a task still rolling back) would hold locks that TRUNCATE's
+    ACCESS EXCLUSIVE queues behind: cancel their statements, end their idle transactions."""
+    async with db.pool().acquire() as conn, conn.transaction():
+        await conn.execute("SET LOCAL lock_timeout = '20s'")
+        await conn.execute(
+            """SELECT CASE WHEN state LIKE 'idle in transaction%'
+                           THEN pg_terminate_backend(pid) ELSE pg_cancel_backend(pid) END
+               FROM pg_stat_activity
+               WHERE datname = current_database() AND pid <> pg_backend_pid()
+                 AND state <> 'idle'"""
+        )
+        await conn.execute(f"TRUNCATE {', '.join(BOOKING_TABLES)} RESTART IDENTITY CASCADE")
 
 
 @pytest.fixture
