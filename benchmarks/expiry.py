@@ -14,8 +14,8 @@ holds (benchmarks/reserve.py measures that). Lag = the expiring transaction's ti
 Targets (issue 4): p99 under 2 s with a worker running; under 5 s from worker start.
 
 Usage: python -m benchmarks.expiry [--holds 1000] [--spread 4] [--workers 1]
-Uses DATABASE_URL/REDIS_URL (default: a dedicated boxoffice_bench_expiry database, Redis db 13);
-the database is migrated and emptied first.
+Uses DATABASE_URL/REDIS_URL (default: a dedicated boxoffice_bench_expiry database, Redis db 10);
+the database is migrated and emptied first, the Redis db flushed.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from datetime import datetime
 
 os.environ.setdefault("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/boxoffice_bench_expiry")
-os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/13")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/10")  # flushed: keep it ours
 os.environ["RATE_LIMITS"] = "off"
 
 import asyncpg

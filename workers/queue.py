@@ -12,6 +12,8 @@ import logging
 import re
 from typing import Any
 
+from redis.asyncio import Redis
+
 from boxoffice import db
 from boxoffice.services.offers import offer_free_seats
 from workers.context import deps_of
@@ -21,7 +23,7 @@ log = logging.getLogger(__name__)
 _QUEUE_KEY = re.compile(rb"^show:\{(\d+)\}:queue$")
 
 
-async def queued_show_ids(redis: Any) -> list[int]:
+async def queued_show_ids(redis: Redis) -> list[int]:
     """Shows that have a queue (keys `show:{ID}:queue`, see boxoffice.services.queue)."""
     ids = []
     async for key in redis.scan_iter(match="show:{*}:queue", count=1000, _type="zset"):
