@@ -34,6 +34,7 @@ import asyncpg
 import httpx2
 import websockets
 from redis.asyncio import Redis
+from websockets.typing import Subprotocol
 
 from benchmarks._harness import uvicorn_server
 from boxoffice import db
@@ -53,7 +54,7 @@ RESERVE = """mutation R($input: ReserveInput!) { reserve(input: $input) { __type
 
 async def _subscriber(url: str, key: str, show_id: int, ready: asyncio.Event,
                       arrivals: list[tuple[int, float]], stop: asyncio.Event) -> None:
-    async with websockets.connect(url, subprotocols=["graphql-transport-ws"],
+    async with websockets.connect(url, subprotocols=[Subprotocol("graphql-transport-ws")],
                                   max_queue=None, open_timeout=60) as ws:
         await ws.send(json.dumps({"type": "connection_init", "payload": {"apiKey": key}}))
         await ws.recv()  # connection_ack

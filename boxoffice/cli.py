@@ -7,11 +7,11 @@ import asyncio
 import logging
 import os
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 
-def _run(coro_fn: Callable[[], Awaitable[Any]]) -> Any:
+def _run(coro_fn: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
     return asyncio.run(coro_fn())
 
 

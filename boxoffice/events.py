@@ -69,7 +69,7 @@ class EventBus:
         async with self._broadcast.subscribe(channel) as subscriber:
 
             async def messages() -> AsyncIterator[dict[str, Any]]:
-                async for event in subscriber:
+                async for event in subscriber:  # type: ignore[union-attr]
                     if event is None:
                         return
                     yield json.loads(event.message)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
-from graphql import GraphQLError
+from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
@@ -59,7 +59,7 @@ def _masked() -> MaskErrors:
 
 # Built once, so every operation carries the *same* rule classes and ValidationCache can hit
 # (QueryDepthLimiter/MaxAliasesLimiter build a new class per instance, defeating the cache).
-_LIMIT_RULES = [max_depth_rule(10, None, None), max_aliases_rule(30)]
+_LIMIT_RULES: list[type[ASTValidationRule]] = [max_depth_rule(10, None, None), max_aliases_rule(30)]
 
 
 class QueryLimits(AddValidationRules):
@@ -69,7 +69,7 @@ class QueryLimits(AddValidationRules):
         super().__init__(_LIMIT_RULES)
 
 
-EXTENSIONS = [
+EXTENSIONS: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
     ApiKeyGate,
     # clients send the same few documents over and over: parse and validate each once
     lambda: ParserCache(maxsize=512),

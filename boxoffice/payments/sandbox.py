@@ -55,6 +55,6 @@ class SandboxGateway:
     async def refund(self, *, charge_id: str, idempotency_key: str) -> RefundResult:
         key = f"sandbox:refund:{idempotency_key}"
         await self._redis.set(key, charge_id, nx=True, ex=7 * 24 * 3600)
-        await self._redis.sadd("sandbox:refunded", charge_id)
+        await self._redis.sadd("sandbox:refunded", charge_id)  # type: ignore[misc]
         refund_id = "re_" + hashlib.sha256(key.encode()).hexdigest()[:12]
         return RefundResult(ok=True, refund_id=refund_id)

@@ -47,7 +47,7 @@ class Waiter:
 async def join(redis: Redis, show_id: int, user_id: int, seats_wanted: int) -> int:
     """Append the user (keeping an existing place) and return their 1-based position."""
     pos = await redis.eval(  # type: ignore[misc]
-        _JOIN, 3, _k(show_id), _wants(show_id), _seq(show_id), user_id, seats_wanted
+        _JOIN, 3, _k(show_id), _wants(show_id), _seq(show_id), user_id, seats_wanted  # type: ignore[arg-type]
     )
     return int(pos)
 
@@ -76,7 +76,7 @@ async def waiters(redis: Redis, show_id: int, limit: int = 1000) -> list[Waiter]
     ids = await redis.zrange(_k(show_id), 0, limit - 1)
     if not ids:
         return []
-    wants = await redis.hmget(_wants(show_id), ids)
+    wants = await redis.hmget(_wants(show_id), ids)  # type: ignore[misc]
     return [Waiter(int(u), int(w or 1)) for u, w in zip(ids, wants, strict=True)]
 
 

@@ -29,6 +29,6 @@ async def hit(redis: Redis, key: str, limit: int, window_seconds: int) -> int:
     """Record one hit. Returns 0 when allowed, else the seconds until the next hit is allowed."""
     now_ms = int(time.time() * 1000)
     allowed, retry_ms = await redis.eval(  # type: ignore[misc]
-        _SLIDING_WINDOW, 1, key, now_ms, window_seconds * 1000, limit, uuid.uuid4().hex
+        _SLIDING_WINDOW, 1, key, now_ms, window_seconds * 1000, limit, uuid.uuid4().hex  # type: ignore[arg-type]
     )
     return 0 if int(allowed) == 1 else max(1, math.ceil(int(retry_ms) / 1000))

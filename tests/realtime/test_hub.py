@@ -7,17 +7,18 @@ import contextlib
 import json
 import os
 from collections.abc import AsyncIterator
+from typing import Any
 
 from redis.asyncio import Redis
 
 from boxoffice.realtime import Hub, RealtimeConfig
-from boxoffice.realtime.local import RESYNC
+from boxoffice.realtime.local import RESYNC, Message, _Resync
 from boxoffice.settings import get_settings
 from tests.realtime.support import hub_connection_ids, sever_hub
 
 
 @contextlib.asynccontextmanager
-async def running_hub(redis: Redis, **config: float) -> AsyncIterator[Hub]:
+async def running_hub(redis: Redis, **config: Any) -> AsyncIterator[Hub]:
     hub = Hub(redis, get_settings().redis_url,
               RealtimeConfig(**{"heartbeat_seconds": 0.2, "heartbeat_timeout": 0.8, **config}))
     await hub.start()
@@ -53,7 +54,7 @@ async def test_a_slow_subscriber_is_resynced_instead_of_buffering_without_bound(
     channel = "test:hub:slow"
     async with running_hub(redis, queue_size=5) as hub, \
             hub.subscribe(channel) as slow, hub.subscribe(channel) as fast:
-        received = []
+        received: list[Message | _Resync] = []
 
         async def consume() -> None:
             while len(received) < 20:

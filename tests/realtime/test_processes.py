@@ -93,10 +93,12 @@ async def test_reservation_subscription_is_for_its_owner_and_follows_its_status(
     async with subscribed(a, world.init(other), RESERVATION_SUB, variables) as sub:
         with pytest.raises(TransportQueryError) as forbidden:
             await sub.next()
+        assert forbidden.value.errors is not None
         assert forbidden.value.errors[0]["extensions"]["code"] == "FORBIDDEN"
     async with subscribed(a, world.init(), RESERVATION_SUB, variables) as sub:
         with pytest.raises(TransportQueryError) as anonymous:
             await sub.next()
+        assert anonymous.value.errors is not None
         assert anonymous.value.errors[0]["extensions"]["code"] == "UNAUTHENTICATED"
     async with subscribed(a, world.init(owner), RESERVATION_SUB, variables) as sub:
         assert (await sub.next())["reservation"]["status"] == "HELD"

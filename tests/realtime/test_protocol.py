@@ -9,12 +9,13 @@ import pytest
 import websockets
 from gql import Client
 from gql.transport.exceptions import TransportConnectionFailed
+from websockets.typing import Subprotocol
 
 from tests.factories import make_show
 from tests.realtime.support import SEAT_MAP, transport
 
-TRANSPORT_WS = "graphql-transport-ws"
-LEGACY_WS = "graphql-ws"
+TRANSPORT_WS = Subprotocol("graphql-transport-ws")
+LEGACY_WS = Subprotocol("graphql-ws")
 
 
 async def recv(ws: Any) -> dict[str, Any]:

@@ -45,11 +45,12 @@ async def test_cold_read_builds_the_cache_and_publishes_patch_it(api, redis):
     raw = await redis.get(sc.bitmap_key(show.show_id))
     assert sc.decode(raw, 12)[5:7] == [1, 1]
     warm = await sc.get_seat_map(redis, show.show_id)
+    assert warm is not None
     assert warm.version == 1 and statuses(warm)["B-2"] == "HELD" and warm.count("HELD") == 2
 
     await api(CANCEL, {"id": r["id"]}, token=alice)
     after = await sc.get_seat_map(redis, show.show_id)
-    assert after.version == 2 and after.count("FREE") == 12
+    assert after is not None and after.version == 2 and after.count("FREE") == 12
 
 
 async def test_unknown_show_is_none(redis, clean):
@@ -64,6 +65,7 @@ async def test_a_missing_index_drops_the_bitmap_and_the_next_read_rebuilds_it(ap
     await reserve(api, alice, show.show_id, ["A-1"])
     assert not await redis.exists(sc.bitmap_key(show.show_id))  # never a wrong bitmap
     view = await sc.get_seat_map(redis, show.show_id)
+    assert view is not None
     assert view.version == 1 and statuses(view)["A-1"] == "HELD"  # rebuilt from Postgres
     assert await redis.exists(sc.bitmap_key(show.show_id))
 
@@ -81,10 +83,13 @@ async def test_versions_never_go_backwards_after_redis_loses_its_data(api, app, 
         await redis.delete(f"show:{{{show.show_id}}}:{key}")
     sc.clear_seat_cache()
     view = await sc.get_seat_map(redis, show.show_id)
+    assert view is not None
     assert view.version == 1 + sc.VERSION_GAP and statuses(view)["A-1"] == "HELD"
     bob = await api.token("bob@example.com")
     await reserve(api, bob, show.show_id, ["B-1"])
-    assert (await sc.get_seat_map(redis, show.show_id)).version == 2 + sc.VERSION_GAP
+    view = await sc.get_seat_map(redis, show.show_id)
+    assert view is not None
+    assert view.version == 2 + sc.VERSION_GAP
 
 
 async def test_reconcile_corrects_a_lost_event_for_cache_and_subscribers(api, app, redis,
@@ -103,6 +108,7 @@ async def test_reconcile_corrects_a_lost_event_for_cache_and_subscribers(api, ap
     assert statuses(await sc.get_seat_map(redis, show.show_id))["A-2"] == "FREE"
     await refresher.reconcile(show.show_id)  # still there: correct it
     view = await sc.get_seat_map(redis, show.show_id)
+    assert view is not None
     assert view.version == 2 and statuses(view)["A-2"] == "HELD"
     message = None
     for _ in range(20):

@@ -18,7 +18,7 @@ async def test_one_execution_per_event_for_many_subscribers(app, own_show_ids, m
     show = await make_show(rows=2, per_row=5)
     state = app.state.boxoffice
     executions: list[str] = []
-    parent = schema.execution_context_class.__mro__[1]
+    parent: Any = schema.execution_context_class.__mro__[1]
     original = parent.execute_operation
 
     def counting(self: Any, serially: bool | None = None) -> Any:
@@ -35,6 +35,7 @@ async def test_one_execution_per_event_for_many_subscribers(app, own_show_ids, m
         results = []
         async for result in stream:  # type: ignore[union-attr]
             assert not result.errors, result.errors
+            assert result.data is not None
             results.append(result.data)
             snapshotted.release()
             if len(results) == 2:
