@@ -12,6 +12,7 @@ from boxoffice.localsvc import resolve_test_environment
 
 resolve_test_environment()  # must run before anything imports settings or piccolo_conf
 
+import asyncio  # noqa: E402
 from collections.abc import AsyncIterator  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -51,19 +52,29 @@ async def database() -> AsyncIterator[None]:
 
 
 async def truncate_all() -> None:
-    """Empty every table. Stragglers of the previous test (a sibling resolver graphql-core
-    abandoned after an error, a task still rolling back) would hold locks that TRUNCATE's
-    ACCESS EXCLUSIVE queues behind: cancel their statements, end their idle transactions."""
-    async with db.pool().acquire() as conn, conn.transaction():
-        await conn.execute("SET LOCAL lock_timeout = '20s'")
-        await conn.execute(
-            """SELECT CASE WHEN state LIKE 'idle in transaction%'
-                           THEN pg_terminate_backend(pid) ELSE pg_cancel_backend(pid) END
-               FROM pg_stat_activity
-               WHERE datname = current_database() AND pid <> pg_backend_pid()
-                 AND state <> 'idle'"""
-        )
-        await conn.execute(f"TRUNCATE {', '.join(BOOKING_TABLES)} RESTART IDENTITY CASCADE")
+    """Empty every table. Stragglers of the previous test (sibling resolvers that graphql-core
+    abandoned after an error keep issuing queries for a moment) hold locks that TRUNCATE's
+    ACCESS EXCLUSIVE queues behind: cancel their statements, end their idle transactions, and
+    retry a few times while new stragglers drain."""
+    for attempt in range(20):
+        try:
+            async with db.pool().acquire() as conn, conn.transaction():
+                await conn.execute("SET LOCAL lock_timeout = '1s'")
+                await conn.execute(
+                    """SELECT CASE WHEN state LIKE 'idle in transaction%'
+                                   THEN pg_terminate_backend(pid) ELSE pg_cancel_backend(pid) END
+                       FROM pg_stat_activity
+                       WHERE datname = current_database() AND pid <> pg_backend_pid()
+                         AND state <> 'idle'"""
+                )
+                await conn.execute(
+                    f"TRUNCATE {', '.join(BOOKING_TABLES)} RESTART IDENTITY CASCADE"
+                )
+            return
+        except asyncpg.LockNotAvailableError:
+            if attempt == 19:
+                raise
+            await asyncio.sleep(0.1)
 
 
 @pytest.fixture
