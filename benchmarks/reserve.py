@@ -56,13 +56,12 @@ async def ensure_database() -> None:
 
 
 async def reset(shows: int, rows: int, per_row: int) -> list[int]:
-    from tests.factories import make_show  # the same small factory the tests use
-
-    await db.pool().execute(
-        "TRUNCATE notification, ticket, booking, payment, show_seat, reservation, api_key, "
-        "app_user, show_price, show, movie, cinema_seat, seat_category, cinema_hall, cinema, "
-        "postal_code, city RESTART IDENTITY CASCADE"
+    from tests.factories import (
+        make_show,  # the same small factory the tests use
+        truncate_all,
     )
+
+    await truncate_all()
     await Redis.from_url(os.environ["REDIS_URL"]).flushdb()
     return [(await make_show(rows=rows, per_row=per_row, name=f"b{i}")).show_id
             for i in range(shows)]

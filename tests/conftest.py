@@ -12,7 +12,6 @@ from boxoffice.localsvc import resolve_test_environment
 
 resolve_test_environment()  # must run before anything imports settings or piccolo_conf
 
-import asyncio  # noqa: E402
 from collections.abc import AsyncIterator  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -26,12 +25,7 @@ from boxoffice.app import create_app  # noqa: E402
 from boxoffice.auth import create_api_key, get_or_create_user, issue_token  # noqa: E402
 from boxoffice.migrate import migrate  # noqa: E402
 from boxoffice.settings import get_settings, reset_settings_cache  # noqa: E402
-
-BOOKING_TABLES = [
-    "notification", "ticket", "booking", "payment", "show_seat", "reservation",
-    "api_key", "app_user", "show_price", "show", "movie", "cinema_seat", "seat_category",
-    "cinema_hall", "cinema", "postal_code", "city",
-]
+from tests.factories import truncate_all  # noqa: E402
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -49,32 +43,6 @@ async def database() -> AsyncIterator[None]:
     await db.start_pool()
     yield
     await db.close_pool()
-
-
-async def truncate_all() -> None:
-    """Empty every table. Stragglers of the previous test (sibling resolvers that graphql-core
-    abandoned after an error keep issuing queries for a moment) hold locks that TRUNCATE's
-    ACCESS EXCLUSIVE queues behind: cancel their statements, end their idle transactions, and
-    retry a few times while new stragglers drain."""
-    for attempt in range(20):
-        try:
-            async with db.pool().acquire() as conn, conn.transaction():
-                await conn.execute("SET LOCAL lock_timeout = '1s'")
-                await conn.execute(
-                    """SELECT CASE WHEN state LIKE 'idle in transaction%'
-                                   THEN pg_terminate_backend(pid) ELSE pg_cancel_backend(pid) END
-                       FROM pg_stat_activity
-                       WHERE datname = current_database() AND pid <> pg_backend_pid()
-                         AND state <> 'idle'"""
-                )
-                await conn.execute(
-                    f"TRUNCATE {', '.join(BOOKING_TABLES)} RESTART IDENTITY CASCADE"
-                )
-            return
-        except asyncpg.LockNotAvailableError:
-            if attempt == 19:
-                raise
-            await asyncio.sleep(0.1)
 
 
 @pytest.fixture

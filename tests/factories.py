@@ -2,9 +2,45 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
+import asyncpg
+
 from boxoffice import db
+
+BOOKING_TABLES = [
+    "notification", "ticket", "booking", "payment", "show_seat", "reservation",
+    "api_key", "app_user", "show_price", "show", "movie", "cinema_seat", "seat_category",
+    "cinema_hall", "cinema", "postal_code", "city",
+]
+
+
+async def truncate_all() -> None:
+    """Empty every table. Stragglers of the previous test (sibling resolvers that graphql-core
+    abandoned after an error keep issuing queries for a moment) hold locks that TRUNCATE's
+    ACCESS EXCLUSIVE queues behind: cancel their statements, end their idle transactions, and
+    retry a few times while new stragglers drain."""
+    for attempt in range(20):
+        try:
+            async with db.pool().acquire() as conn, conn.transaction():
+                await conn.execute("SET LOCAL lock_timeout = '1s'")
+                await conn.execute(
+                    """SELECT CASE WHEN state LIKE 'idle in transaction%' OR $1
+                                   THEN pg_terminate_backend(pid) ELSE pg_cancel_backend(pid) END
+                       FROM pg_stat_activity
+                       WHERE datname = current_database() AND pid <> pg_backend_pid()
+                         AND state <> 'idle'""",
+                    attempt > 0,  # a statement that ignores cancel (stuck sending) is ended
+                )
+                await conn.execute(
+                    f"TRUNCATE {', '.join(BOOKING_TABLES)} RESTART IDENTITY CASCADE"
+                )
+            return
+        except asyncpg.LockNotAvailableError:
+            if attempt == 19:
+                raise
+            await asyncio.sleep(0.1)
 
 
 @dataclass(frozen=True)
