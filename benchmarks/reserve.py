@@ -164,7 +164,8 @@ def raw_worker(pool: asyncpg.Pool, retries: list[int]):
                         [r["id"] for r in rows], rid,
                     )
                 return "Reservation"
-            except (asyncpg.SerializationError, asyncpg.DeadlockDetectedError):
+            except (asyncpg.SerializationError, asyncpg.DeadlockDetectedError,
+                    asyncpg.exceptions.OutOfMemoryError):
                 retries[0] += 1
                 await asyncio.sleep(random.uniform(0, 0.004 * 2 ** min(_attempt, 6)))
             except asyncpg.UniqueViolationError:

@@ -28,7 +28,13 @@ from boxoffice.settings import get_settings
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-RETRYABLE = (asyncpg.exceptions.SerializationError, asyncpg.exceptions.DeadlockDetectedError)
+# 53200 here is SSI's "not enough elements in RWConflictPool": transient under a burst of
+# serializable transactions, so it is retried like a serialization failure (bounded).
+RETRYABLE = (
+    asyncpg.exceptions.SerializationError,
+    asyncpg.exceptions.DeadlockDetectedError,
+    asyncpg.exceptions.OutOfMemoryError,
+)
 
 
 class TransactionNestingError(RuntimeError):
