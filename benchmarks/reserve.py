@@ -61,6 +61,15 @@ async def reset(shows: int, rows: int, per_row: int) -> list[int]:
         truncate_all,
     )
 
+    # let the server finish requests the load generator abandoned when it stopped
+    for _ in range(150):
+        busy = await db.pool().fetchval(
+            """SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+               AND pid <> pg_backend_pid() AND state <> 'idle'"""
+        )
+        if not busy:
+            break
+        await asyncio.sleep(0.1)
     await truncate_all()
     await Redis.from_url(os.environ["REDIS_URL"]).flushdb()
     return [(await make_show(rows=rows, per_row=per_row, name=f"b{i}")).show_id
