@@ -25,7 +25,8 @@ from workers.settings import WorkerSettings
 def make_worker(settings: Settings | None = None, *, burst: bool = True, crons: bool = False,
                 **kwargs: Any) -> Worker:
     return create_worker(
-        WorkerSettings, burst=burst, poll_delay=0.05, handle_signals=False,
+        WorkerSettings,  # type: ignore[arg-type]  # arq's Protocol sees on_startup as a method
+        burst=burst, poll_delay=0.05, handle_signals=False,
         ctx={"settings": settings} if settings else {},
         # CronJob objects carry their next run: each worker gets its own copies
         cron_jobs=[copy.copy(c) for c in WorkerSettings.cron_jobs] if crons else [],
