@@ -35,14 +35,13 @@ os.environ.setdefault("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/boxo
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/10")  # flushed: keep it ours
 os.environ["RATE_LIMITS"] = "off"
 
-import asyncpg
 from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
 
 from boxoffice import db
 from boxoffice.auth import User
 from boxoffice.db import Busy
-from boxoffice.migrate import migrate
+from boxoffice.migrate import ensure_migrated
 from boxoffice.services.deps import Deps
 from boxoffice.services.jobs import expiry_job_id, schedule_expiry
 from boxoffice.services.reserve import reserve_seats
@@ -52,14 +51,7 @@ SHOWS, ROWS, PER_ROW = 10, 10, 20
 
 
 async def ensure_database() -> None:
-    base, name = os.environ["DATABASE_URL"].rsplit("/", 1)
-    admin = await asyncpg.connect(base + "/postgres")
-    try:
-        if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
-            await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    await migrate()
+    await ensure_migrated(os.environ["DATABASE_URL"])
 
 
 async def reset(arq: ArqRedis, holds: int) -> tuple[list[int], list[User]]:

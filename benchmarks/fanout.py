@@ -30,7 +30,6 @@ os.environ.setdefault("DATABASE_URL",
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/12")
 os.environ["RATE_LIMITS"] = "off"
 
-import asyncpg
 import httpx2
 import websockets
 from redis.asyncio import Redis
@@ -40,7 +39,7 @@ from benchmarks._harness import uvicorn_server
 from boxoffice import db
 from boxoffice.auth import create_api_key, get_or_create_user, issue_token
 from boxoffice.events import seats_channel
-from boxoffice.migrate import migrate
+from boxoffice.migrate import ensure_migrated
 from boxoffice.services.seatevents import current_version, publish_seat_changes
 
 SUBSCRIPTION = """subscription S($showId: ID!) { seatMap(showId: $showId) {
@@ -108,15 +107,7 @@ def client_main(pipe: Connection, urls: list[str], key: str, show_id: int, n: in
 
 
 async def prepare(rows: int, per_row: int) -> tuple[int, list[str], str, list[str]]:
-    url = os.environ["DATABASE_URL"]
-    base, name = url.rsplit("/", 1)
-    admin = await asyncpg.connect(base + "/postgres")
-    try:
-        if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
-            await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    await migrate()
+    await ensure_migrated(os.environ["DATABASE_URL"])
     await db.start_pool()
     await db.pool().execute(
         "TRUNCATE notification, ticket, booking, payment, show_seat, reservation, api_key, "

@@ -34,7 +34,7 @@ from redis.asyncio import Redis
 from benchmarks._harness import Stats, uvicorn_server
 from boxoffice import db
 from boxoffice.auth import User, create_api_key, issue_token
-from boxoffice.migrate import migrate
+from boxoffice.migrate import ensure_migrated
 
 RESERVE = """mutation R($input: ReserveInput!) { reserve(input: $input) { __typename
   ... on Reservation { id } } }"""
@@ -44,15 +44,7 @@ RAW_TXN_LOCK = """SELECT id, label, status, price FROM show_seat
 
 
 async def ensure_database() -> None:
-    url = os.environ["DATABASE_URL"]
-    base, name = url.rsplit("/", 1)
-    admin = await asyncpg.connect(base + "/postgres")
-    try:
-        if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
-            await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    await migrate()
+    await ensure_migrated(os.environ["DATABASE_URL"])
 
 
 async def reset(shows: int, rows: int, per_row: int) -> list[int]:

@@ -39,12 +39,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("RATE_LIMITS", "off")
 
-import asyncpg  # noqa: E402
 import httpx2  # noqa: E402
 
 from boxoffice import db  # noqa: E402
 from boxoffice.auth import create_api_key, hash_key  # noqa: E402
-from boxoffice.migrate import migrate  # noqa: E402
+from boxoffice.migrate import ensure_migrated  # noqa: E402
 from boxoffice.seed import seed_demo, seed_scale  # noqa: E402
 from boxoffice.services import catalog  # noqa: E402
 from boxoffice.services.search import (  # noqa: E402
@@ -112,14 +111,7 @@ async def ensure_database() -> None:
     url = os.environ.get("DATABASE_URL")
     if not url:
         raise SystemExit("set DATABASE_URL to a dedicated benchmark database")
-    base, name = url.rsplit("/", 1)
-    admin = await asyncpg.connect(base + "/postgres")
-    try:
-        if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
-            await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    await migrate()
+    await ensure_migrated(url)
 
 
 def _free_port() -> int:

@@ -15,7 +15,6 @@ resolve_test_environment()  # must run before anything imports settings or picco
 from collections.abc import AsyncIterator  # noqa: E402
 from typing import Any  # noqa: E402
 
-import asyncpg  # noqa: E402
 import httpx2  # noqa: E402
 import pytest  # noqa: E402
 from redis.asyncio import Redis  # noqa: E402
@@ -23,23 +22,14 @@ from redis.asyncio import Redis  # noqa: E402
 from boxoffice import db  # noqa: E402
 from boxoffice.app import create_app  # noqa: E402
 from boxoffice.auth import create_api_key, get_or_create_user, issue_token  # noqa: E402
-from boxoffice.migrate import migrate  # noqa: E402
+from boxoffice.migrate import ensure_migrated  # noqa: E402
 from boxoffice.settings import get_settings, reset_settings_cache  # noqa: E402
 from tests.factories import truncate_all  # noqa: E402
 
 
 @pytest.fixture(scope="session", autouse=True)
 async def database() -> AsyncIterator[None]:
-    url = os.environ["DATABASE_URL"]
-    # create the database if missing, via the maintenance database on the same server
-    dbname = url.rsplit("/", 1)[1].split("?")[0]
-    admin = await asyncpg.connect(url.rsplit("/", 1)[0] + "/postgres")
-    try:
-        if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", dbname):
-            await admin.execute(f'CREATE DATABASE "{dbname}"')
-    finally:
-        await admin.close()
-    await migrate()
+    await ensure_migrated(os.environ["DATABASE_URL"])
     await db.start_pool()
     yield
     await db.close_pool()
