@@ -80,15 +80,21 @@ async def waiters(redis: Redis, show_id: int, limit: int = 1000) -> list[Waiter]
     return [Waiter(int(u), int(w or 1)) for u, w in zip(ids, wants, strict=True)]
 
 
+RETURN_WINDOW_SECONDS = 900
+
+
 async def estimate_wait_seconds(redis: Redis, show_id: int, user_id: int, seats_wanted: int,
                                 offer_seconds: int) -> int:
-    """Estimated time until this waiter's turn.
+    """Estimated time until this waiter's turn, from two views of when seats come back.
 
-    Seats come back when holds lapse. We assume, pessimistically for the waiter, that every
-    current hold lapses at its `expires_at` (some will be paid instead) and that each waiter ahead
-    takes what they asked for: the answer is when the k-th held seat lapses, k being the seats
-    wanted by everyone ahead plus this waiter. When there are not enough held seats to cover k,
-    each missing "round" is one offer period (an unclaimed offer passes on after it).
+    k = seats wanted by everyone ahead plus this waiter.
+    - Holds: every current hold *could* lapse at its `expires_at`; the earliest this waiter can
+      be served is when the k-th held seat lapses (each round with too few held seats adds one
+      offer period: an unclaimed offer passes on after it). Optimistic: many holds get paid.
+    - Observed rate: seats that actually came back to this show (expired or cancelled holds and
+      offers) over the last 15 minutes; at that rate k seats take k / rate seconds.
+    The answer is the later of the two when a rate has been observed (a waiter is better told
+    too long than too short), else the hold-based figure.
     """
     ahead = 0
     for w in await waiters(redis, show_id):
@@ -104,6 +110,18 @@ async def estimate_wait_seconds(redis: Redis, show_id: int, user_id: int, seats_
     )
     now = datetime.now(UTC)
     if len(rows) >= k:
-        return max(0, int((rows[k - 1]["expires_at"] - now).total_seconds()))
-    last = max(((r["expires_at"] - now).total_seconds() for r in rows), default=0.0)
-    return max(0, int(last)) + offer_seconds
+        by_holds = max(0, int((rows[k - 1]["expires_at"] - now).total_seconds()))
+    else:
+        last = max(((r["expires_at"] - now).total_seconds() for r in rows), default=0.0)
+        by_holds = max(0, int(last)) + offer_seconds
+    returned = await db.pool().fetchval(
+        """SELECT coalesce(sum(cardinality(seat_labels)), 0) FROM reservation
+           WHERE show = $1 AND status IN ('EXPIRED', 'CANCELLED')
+             AND updated_at > now() - make_interval(secs => $2)""",
+        show_id,
+        RETURN_WINDOW_SECONDS,
+    )
+    if not returned:
+        return by_holds
+    by_rate = int(k * RETURN_WINDOW_SECONDS / int(returned))
+    return max(by_holds, by_rate)

@@ -254,3 +254,28 @@ async def test_confirm_bad_input(api):
     assert bad["__typename"] == "InvalidRequest" and bad["field"] == "paymentToken"
     bad = await confirm(api, alice, r["id"], payment="tok_unknown", key="y")
     assert bad["__typename"] == "PaymentDeclined" and bad["declineCode"] == "invalid_token"
+
+
+async def test_queue_estimate_uses_holds_and_the_observed_return_rate(api):
+    from boxoffice.services.queue import RETURN_WINDOW_SECONDS
+
+    show = await make_show(rows=1, per_row=2)
+    alice, bob = await api.token("alice@example.com"), await api.token("bob@example.com")
+    held = await reserve(api, alice, show.show_id, ["A-1", "A-2"])
+    q = await reserve(api, bob, show.show_id, ["A-1"])
+    assert q["__typename"] == "Queued"
+    # no seat has come back yet: the estimate is when the first held seat lapses (~300 s)
+    assert 250 <= q["etrSeconds"] <= 300
+    # one seat came back in the last window: at that rate, one seat takes the whole window
+    carol = await api.token("carol@example.com")
+    user_id = await db.pool().fetchval("SELECT id FROM app_user WHERE email = 'carol@example.com'")
+    await db.pool().execute(
+        """INSERT INTO reservation (show, "user", status, seat_labels, amount, currency,
+               expires_at, updated_at)
+           VALUES ($1, $2, 'EXPIRED', '{A-1}', 0, 'INR', now(), now())""",
+        show.show_id, user_id,
+    )
+    pos = await api("query Q($s: ID!) { queuePosition(showId: $s) { etrSeconds } }",
+                    {"s": str(show.show_id)}, token=bob)
+    assert pos["queuePosition"]["etrSeconds"] == RETURN_WINDOW_SECONDS
+    assert held["__typename"] == "Reservation" and carol
