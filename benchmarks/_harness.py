@@ -9,7 +9,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import httpx2
@@ -22,11 +22,13 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def uvicorn_server(env: dict[str, str] | None = None) -> Iterator[str]:
-    """`boxoffice.asgi:app` in its own process on a free loopback port; yields the base URL."""
+def uvicorn_server(env: dict[str, str] | None = None,
+                   app: Sequence[str] = ("boxoffice.asgi:app",)) -> Iterator[str]:
+    """An ASGI app (default `boxoffice.asgi:app`; pass e.g. `("--factory", "mod:fn")`) in its
+    own process on a free loopback port; yields the base URL once /readyz answers."""
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "boxoffice.asgi:app", "--host", "127.0.0.1",
+        [sys.executable, "-m", "uvicorn", *app, "--host", "127.0.0.1",
          "--port", str(port), "--log-level", "warning", "--no-access-log"],
         env={**os.environ, **(env or {})},
     )

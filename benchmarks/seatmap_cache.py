@@ -22,10 +22,6 @@ import contextlib
 import json
 import os
 import shutil
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 os.environ.setdefault("DATABASE_URL",
@@ -41,7 +37,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from strawberry.types import Info
 
-from benchmarks._harness import free_port
+from benchmarks._harness import uvicorn_server
 from boxoffice.app import create_app
 from boxoffice.graphql_view import BoxofficeGraphQL
 from boxoffice.services.seatcache import get_seat_map, read_cached
@@ -99,27 +95,8 @@ def create_bench_app() -> Starlette:
     return app
 
 
-@contextlib.contextmanager
-def bench_server() -> Iterator[str]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "benchmarks.seatmap_cache:create_bench_app",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-         "--no-access-log"], env=os.environ.copy())
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            with contextlib.suppress(httpx2.HTTPError):
-                if httpx2.get(url + "/readyz", timeout=1).status_code == 200:
-                    break
-            if time.monotonic() > deadline or proc.poll() is not None:
-                raise RuntimeError("server did not start")
-            time.sleep(0.2)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+def bench_server() -> contextlib.AbstractContextManager[str]:
+    return uvicorn_server(app=("--factory", "benchmarks.seatmap_cache:create_bench_app"))
 
 
 async def wrk(url: str, key: str, seconds: float, connections: int,
