@@ -127,3 +127,27 @@ async def test_confirm_rate_limit_per_card(api):
     limited = await confirm(api, alice, r["id"], "tok_chargeDeclined", key="d3")
     assert limited["__typename"] == "RateLimited"
     assert (await confirm(api, alice, r["id"], "tok_visa", key="v"))["__typename"] == "Booking"
+
+
+async def test_a_stuck_lock_holder_gets_try_again_not_a_pile_up(api):
+    """lock_timeout bounds the wait behind a stuck transaction; the client is told to retry."""
+    import asyncpg
+
+    show = await make_show()
+    alice = await api.token("alice@example.com")
+    stuck = await asyncpg.connect(dsn=db.engine().config["dsn"])
+    try:
+        await stuck.execute("BEGIN")
+        await stuck.execute(
+            "SELECT 1 FROM show_seat WHERE show = $1 AND label = 'A-1' FOR UPDATE", show.show_id
+        )
+        body = await api.raw(RESERVE, {"input": {"showId": str(show.show_id),
+                                                 "seats": ["A-1", "A-2"]}}, token=alice)
+        assert body["errors"][0]["extensions"]["code"] == "TRY_AGAIN", body
+        await stuck.execute("ROLLBACK")
+    finally:
+        await stuck.close()
+    assert await db.pool().fetchval("SELECT count(*) FROM reservation") == 0
+    assert await audit_show(show.show_id) == []
+    ok = await reserve(api, alice, show.show_id, ["A-1", "A-2"])
+    assert ok["__typename"] == "Reservation"
