@@ -16,7 +16,6 @@ from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route, WebSocketRoute
 
 from boxoffice import db, metrics
-from boxoffice.events import EventBus
 from boxoffice.graphql_view import BoxofficeGraphQL
 from boxoffice.payments.sandbox import SandboxGateway
 from boxoffice.realtime import Realtime
@@ -28,24 +27,21 @@ log = logging.getLogger(__name__)
 
 @contextlib.asynccontextmanager
 async def open_state(settings: Settings) -> AsyncIterator[AppState]:
-    """Open Postgres, Redis, arq and the event bus; fail fast if any is unreachable."""
+    """Open Postgres, Redis, arq and the realtime hub; fail fast if any is unreachable."""
     owns_pool = db.engine().pool is None  # tests and the CLI may have started it already
     if owns_pool:
         await db.start_pool()
     redis: Redis = Redis.from_url(settings.redis_url)
     arq = await create_pool(RedisSettings.from_dsn(settings.redis_url))
-    events = EventBus(redis, settings.redis_url)
     realtime = Realtime(redis, settings.redis_url)
     try:
         await redis.ping()
         await db.pool().fetchval("SELECT 1")
-        await events.connect()
         await realtime.start()  # subscription fan-out hub and seat-map cache refresher
-        yield AppState(settings=settings, redis=redis, arq=arq, events=events,
+        yield AppState(settings=settings, redis=redis, arq=arq,
                        gateway=SandboxGateway(redis), realtime=realtime)
     finally:
         await realtime.stop()
-        await events.disconnect()
         await arq.aclose()
         await redis.aclose()
         if owns_pool:

@@ -1,20 +1,12 @@
-"""Events between processes: publish after commit, subscribe for realtime fan-out.
-
-A small interface of ours over broadcaster (pinned, see STACK.md). Redis pub/sub is at most once,
-so every seat event carries the show's version and subscribers resync on a gap.
+"""Pub/sub channel names shared by the publishers (services/seatevents.py) and the realtime
+hub (boxoffice/realtime/, our interface over broadcaster). Redis pub/sub is at most once, so
+every seat event carries the show's version and subscribers resync on a gap.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from functools import lru_cache
-from typing import Any
 from urllib.parse import urlsplit
-
-from broadcaster import Broadcast
-from redis.asyncio import Redis
 
 from boxoffice.settings import get_settings
 
@@ -42,36 +34,3 @@ def queue_channel(show_id: int) -> str:
 
 def reservation_channel(reservation_id: int) -> str:
     return f"{_namespace()}reservation:{reservation_id}"
-
-
-class EventBus:
-    """Publishes with plain redis (one round trip) and subscribes through broadcaster."""
-
-    def __init__(self, redis: Redis, redis_url: str) -> None:
-        self._redis = redis
-        self._broadcast = Broadcast(redis_url)
-        self._connected = False
-
-    async def connect(self) -> None:
-        await self._broadcast.connect()
-        self._connected = True
-
-    async def disconnect(self) -> None:
-        if self._connected:
-            await self._broadcast.disconnect()
-            self._connected = False
-
-    async def publish(self, channel: str, message: dict[str, Any]) -> None:
-        await self._redis.publish(channel, json.dumps(message, separators=(",", ":")))
-
-    @asynccontextmanager
-    async def subscribe(self, channel: str) -> AsyncIterator[AsyncIterator[dict[str, Any]]]:
-        async with self._broadcast.subscribe(channel) as subscriber:
-
-            async def messages() -> AsyncIterator[dict[str, Any]]:
-                async for event in subscriber:  # type: ignore[union-attr]
-                    if event is None:
-                        return
-                    yield json.loads(event.message)
-
-            yield messages()

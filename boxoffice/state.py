@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from arq.connections import ArqRedis
 from redis.asyncio import Redis
 
-from boxoffice.events import EventBus
 from boxoffice.payments.gateway import PaymentGateway
 from boxoffice.realtime import Realtime
 from boxoffice.services.deps import Deps
@@ -19,7 +18,6 @@ class AppState:
     settings: Settings
     redis: Redis
     arq: ArqRedis
-    events: EventBus
     gateway: PaymentGateway
     realtime: Realtime
 
