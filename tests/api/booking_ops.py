@@ -1,29 +1,18 @@
-"""GraphQL documents the booking tests send (the same shapes as frontend_contract/)."""
+"""GraphQL documents the booking tests send: the front-end contract's own operations, so the
+tests exercise exactly what web and mobile clients send."""
 
-RESERVE = """
-mutation Reserve($input: ReserveInput!) {
-  reserve(input: $input) {
-    __typename
-    ... on Reservation { id showId seats status expiresAt amount currency }
-    ... on SeatsTaken { seats alternatives }
-    ... on Queued { showId position etrSeconds seatsWanted }
-    ... on InvalidRequest { message field }
-    ... on RateLimited { message retryAfterSeconds }
-  }
-}"""
+from pathlib import Path
 
-CONFIRM = """
-mutation Confirm($input: ConfirmInput!) {
-  confirm(input: $input) {
-    __typename
-    ... on Booking { id reservationId showId amount currency tickets { seat qrPayload qrSvg } }
-    ... on PaymentDeclined { message declineCode }
-    ... on ReservationExpired { reservationId message }
-    ... on NotFound { message }
-    ... on InvalidRequest { message field }
-    ... on RateLimited { message retryAfterSeconds }
-  }
-}"""
+_OPERATIONS = Path(__file__).resolve().parents[2] / "frontend_contract" / "operations"
+
+
+def operation(name: str) -> str:
+    return (_OPERATIONS / f"{name}.graphql").read_text()
+
+
+RESERVE = operation("Reserve")
+CONFIRM = operation("Confirm")
+RESERVATION = operation("Reservation")
 
 CANCEL = """
 mutation Cancel($id: ID!) {
@@ -33,5 +22,3 @@ mutation Cancel($id: ID!) {
     ... on NotFound { message }
   }
 }"""
-
-RESERVATION = "query R($id: ID!) { reservation(id: $id) { id status seats amount expiresAt } }"
