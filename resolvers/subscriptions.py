@@ -92,8 +92,10 @@ class SharedEventExecution(StrawberryGraphQLCoreExecutionContext):
         result = super().execute_operation(serially)
         if isawaitable(result):
             result = asyncio.ensure_future(result)  # awaited by every sharing subscriber
-        if len(_RESULTS) > 256:
-            _RESULTS.clear()
+        # evict the oldest entries only: clearing everything made subscribers of the event being
+        # fanned out right now miss and render it again
+        while len(_RESULTS) >= 256:
+            del _RESULTS[next(iter(_RESULTS))]
         _RESULTS[key] = (payload, self.operation, result)
         return result
 
