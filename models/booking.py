@@ -41,6 +41,12 @@ class PaymentStatus(StrEnum):
     REFUNDED = "REFUNDED"
 
 
+class ApiKeyRole(StrEnum):
+    CLIENT = "client"  # apps: browse and book
+    DOOR = "door"  # door scanners: checkIn
+    ADMIN = "admin"  # operators: admin mutations (cancelShow)
+
+
 class AppUser(Table, tablename="app_user"):
     email = Varchar(length=320, unique=True)
     created_at = Timestamptz(default=TimestamptzNow())
@@ -53,6 +59,7 @@ class ApiKey(Table, tablename="api_key"):
     key_hash = Varchar(length=64, unique=True)
     created_at = Timestamptz(default=TimestamptzNow())
     revoked = Boolean(default=False)
+    role = Varchar(length=10, choices=ApiKeyRole, default=ApiKeyRole.CLIENT)
 
 
 class Reservation(Table, tablename="reservation"):

@@ -1,5 +1,7 @@
 """Catalog tables: where and what is playing. Read-heavy, written by seeding and admins."""
 
+from enum import StrEnum
+
 from piccolo.columns import (
     Array,
     Date,
@@ -13,6 +15,11 @@ from piccolo.columns import (
 )
 from piccolo.constraints import Unique
 from piccolo.table import Table
+
+
+class ShowStatus(StrEnum):
+    SCHEDULED = "SCHEDULED"
+    CANCELLED = "CANCELLED"
 
 
 class City(Table, tablename="city"):
@@ -93,6 +100,9 @@ class Show(Table, tablename="show"):
     total_seats = Integer(default=0)
     free_seats = Integer(default=0)
     seat_version = Integer(default=0)
+    # before this instant reserve is refused and fans join the on-sale waiting room
+    on_sale_at = Timestamptz(null=True, default=None)
+    status = Varchar(length=10, choices=ShowStatus, default=ShowStatus.SCHEDULED)
 
 
 class ShowPrice(Table, tablename="show_price"):
