@@ -15,10 +15,14 @@ from boxoffice.settings import get_settings
 _TOKEN_SALT = "boxoffice.user-token"
 
 
+ROLES = ("client", "door", "admin")
+
+
 @dataclass(frozen=True)
 class ApiClient:
     id: int
     name: str
+    role: str = "client"  # client | door | admin (models.booking.ApiKeyRole)
 
 
 @dataclass(frozen=True)
@@ -31,20 +35,32 @@ def hash_key(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-async def create_api_key(name: str) -> str:
+async def create_api_key(name: str, role: str = "client") -> str:
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
     raw = "bo_" + secrets.token_urlsafe(24)
     await pool().execute(
-        "INSERT INTO api_key (name, key_hash, created_at, revoked) VALUES ($1, $2, now(), false)",
+        "INSERT INTO api_key (name, key_hash, created_at, revoked, role)"
+        " VALUES ($1, $2, now(), false, $3)",
         name,
         hash_key(raw),
+        role,
     )
     return raw
+
+
+async def revoke_api_keys(name: str) -> int:
+    """Revoke every key with this name; returns how many were live."""
+    result = await pool().execute(
+        "UPDATE api_key SET revoked = true WHERE name = $1 AND NOT revoked", name
+    )
+    return int(result.split()[-1])
 
 
 # Keys are checked on every operation: cache positive and negative answers briefly, so a
 # flood of requests costs one dict lookup, and a revoked key stops working within the TTL.
 _KEY_CACHE: dict[str, tuple[float, ApiClient | None]] = {}
-_KEY_TTL = 30.0
+_KEY_TTL = 5.0  # the contract: a revoked key stops working within 5 s on every process
 
 
 async def verify_api_key(raw: str | None) -> ApiClient | None:
@@ -55,9 +71,9 @@ async def verify_api_key(raw: str | None) -> ApiClient | None:
     if hit is not None and hit[0] > now:
         return hit[1]
     row = await pool().fetchrow(
-        "SELECT id, name FROM api_key WHERE key_hash = $1 AND NOT revoked", hash_key(raw)
+        "SELECT id, name, role FROM api_key WHERE key_hash = $1 AND NOT revoked", hash_key(raw)
     )
-    client = ApiClient(id=row["id"], name=row["name"]) if row else None
+    client = ApiClient(id=row["id"], name=row["name"], role=row["role"]) if row else None
     if len(_KEY_CACHE) > 10_000:
         _KEY_CACHE.clear()
     _KEY_CACHE[raw] = (now + _KEY_TTL, client)

@@ -66,8 +66,18 @@ def cmd_worker(args: argparse.Namespace) -> None:
 def cmd_apikey_create(args: argparse.Namespace) -> None:
     from boxoffice.auth import create_api_key
 
-    key = _run(lambda: _with_pool(lambda: create_api_key(args.name)))
+    key = _run(lambda: _with_pool(lambda: create_api_key(args.name, args.role)))
     print(key)
+
+
+def cmd_apikey_revoke(args: argparse.Namespace) -> None:
+    from boxoffice.auth import revoke_api_keys
+
+    revoked = _run(lambda: _with_pool(lambda: revoke_api_keys(args.name)))
+    if not revoked:
+        print(f"no live API key named {args.name!r}", file=sys.stderr)
+        raise SystemExit(1)
+    print(f"revoked {revoked} key(s) named {args.name!r}", file=sys.stderr)
 
 
 def cmd_token(args: argparse.Namespace) -> None:
@@ -109,7 +119,12 @@ def build_parser() -> argparse.ArgumentParser:
     apikey_sub = apikey.add_subparsers(dest="apikey_command", required=True)
     create = apikey_sub.add_parser("create", help="print a new API key")
     create.add_argument("--name", required=True)
+    create.add_argument("--role", choices=["client", "door", "admin"], default="client",
+                        help="client: apps; door: checkIn; admin: admin mutations")
     create.set_defaults(fn=cmd_apikey_create)
+    revoke = apikey_sub.add_parser("revoke", help="revoke every key with this name (within 5 s)")
+    revoke.add_argument("name")
+    revoke.set_defaults(fn=cmd_apikey_revoke)
 
     token = sub.add_parser("token", help="print a bearer token for each email")
     token.add_argument("emails", nargs="+")
