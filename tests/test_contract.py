@@ -1,5 +1,5 @@
-"""The front-end contract: the SDL file is current, a superset of CONTRACT.md, and every example
-operation validates against the schema."""
+"""The front-end contract: the SDL file is current, a superset of docs/contract.md, and every
+example operation validates against the schema."""
 
 from __future__ import annotations
 

@@ -62,7 +62,7 @@ class WorkerSettings:
     redis_settings = RedisSettings.from_dsn(get_settings().redis_url)
     allow_abort_jobs = True
     keep_result = 5
-    # deferred jobs fire up to ~poll_delay late (STACK.md); expiry targets seconds, not minutes
+    # deferred jobs fire up to ~poll_delay late (docs/stack.md); expiry targets seconds, not minutes
     poll_delay = 0.1
     max_jobs = 16
     job_timeout = 60

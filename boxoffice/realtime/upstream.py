@@ -1,6 +1,6 @@
 """One generation of the hub's connection to Redis pub/sub, through broadcaster.
 
-broadcaster 0.3.1 (pinned, see STACK.md) never reconnects: after a Redis disconnect its
+broadcaster 0.3.1 (pinned, see docs/stack.md) never reconnects: after a Redis disconnect its
 listener task dies and subscribers wait forever (encode/broadcaster#144). So an Upstream is
 disposable: the hub health-checks it and, when it is dead, closes it and builds a new one.
 """
