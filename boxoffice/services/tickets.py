@@ -8,6 +8,7 @@ Keys and rotation: boxoffice/ticketkeys.py.
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from dataclasses import dataclass
@@ -16,11 +17,35 @@ from functools import lru_cache
 import jwt
 import segno
 
-from boxoffice.ticketkeys import keyring
+from boxoffice.ticketkeys import b64url, keyring
 
 ALGORITHM = "EdDSA"
 MAX_PAYLOAD_CHARS = 2000  # a real ticket is ~350; never parse more than this
 _NONCE_RE = re.compile(r"^[0-9a-f]{32}$")
+
+
+def header_prefix(kid: str) -> str:
+    """The first part of every ticket a key signs (PyJWT writes sorted, compact headers)."""
+    header = json.dumps({"alg": ALGORITHM, "kid": kid, "typ": "JWT"}, separators=(",", ":"),
+                        sort_keys=True)
+    return b64url(header.encode()) + "."
+
+
+async def upcoming_shows_signed_by(kid: str) -> int:
+    """How many shows not yet over hold tickets signed by `kid`: while any does, the key must
+    stay in TICKET_SIGNING_KEYS (and so at GET /tickets/keys)."""
+    from boxoffice import db
+
+    return int(await db.pool().fetchval(
+        """SELECT count(DISTINCT s.id) FROM show s
+           JOIN movie m ON m.id = s.movie
+           JOIN booking b ON b.show = s.id
+           JOIN ticket t ON t.booking = b.id
+           WHERE s.status = 'SCHEDULED'
+             AND s.starts_at + make_interval(mins => m.duration_minutes) > now()
+             AND t.qr_payload LIKE $1""",
+        header_prefix(kid).replace("_", "\\_") + "%",
+    ))
 
 
 def sign_ticket(booking_id: int, show_id: int, seat: str, nonce: uuid.UUID) -> str:

@@ -204,3 +204,30 @@ def test_a_public_key_cannot_be_the_signing_key(monkeypatch):
         load_keyring(pem, "s" * 32)
     with pytest.raises(KeyConfigError):
         load_keyring("/no/such/file.pem", "s" * 32)
+
+
+async def test_a_key_is_needed_while_an_upcoming_show_holds_its_tickets(api):
+    from boxoffice.services.tickets import header_prefix, upcoming_shows_signed_by
+
+    show = await make_show()
+    alice = await api.token("alice@example.com")
+    kid = keyring().signer.kid
+    assert await upcoming_shows_signed_by(kid) == 0
+    payload = (await book(api, alice, show.show_id, ["B-1"]))["tickets"][0]["qrPayload"]
+    assert payload.startswith(header_prefix(kid))
+    assert await upcoming_shows_signed_by(kid) == 1
+    assert await upcoming_shows_signed_by(kid.replace(kid[0], "_")) == 0
+    await db.pool().execute("UPDATE show SET starts_at = now() - interval '1 day'")
+    assert await upcoming_shows_signed_by(kid) == 0  # the show is over: the key may go
+
+
+def test_ticket_key_cli_generates_a_key_and_its_public_half(tmp_path, capsys):
+    from boxoffice.cli import main
+
+    main(["ticket-key", "generate"])
+    private = capsys.readouterr().out
+    assert private.startswith("-----BEGIN PRIVATE KEY-----")
+    (tmp_path / "k.pem").write_text(private)
+    main(["ticket-key", "public", str(tmp_path / "k.pem")])
+    public = capsys.readouterr().out
+    assert public.startswith("-----BEGIN PUBLIC KEY-----") and public == public_pem(private)
