@@ -103,7 +103,7 @@ def verify_ticket(payload: str) -> TicketClaims | TicketRejected:
     if (booking_id is None or show_id is None or not isinstance(seat, str) or len(seat) > 10
             or not isinstance(nonce, str) or not _NONCE_RE.match(nonce)):
         return TicketRejected("Not a ticket: missing or malformed claims")
-    return TicketClaims(booking_id, show_id, seat, nonce, kid)
+    return TicketClaims(booking_id, show_id, seat, nonce, key.kid)
 
 
 def read_ticket(payload: str) -> TicketClaims | None:
