@@ -186,3 +186,25 @@ def test_the_cancellation_message_says_what_happened():
     assert "Dune" in m.subject and "Flooded hall" in m.body and "INR 200.00" in m.body
     held = render("SHOW_CANCELLED", {"reason": "r", "reservationId": 3, "seats": ["B-2"]})
     assert "released" in held.body and "B-2" in held.body
+
+
+async def test_a_waiters_offer_counts_as_a_released_hold(api, admin, redis):
+    from tests.api.booking_ops import CANCEL
+
+    show = await make_show(rows=1, per_row=2)
+    sid = show.show_id
+    bob, dave = await api.token("bob@example.com"), await api.token("dave@example.com")
+    held = await reserve(api, bob, sid, ["A-1", "A-2"])
+    assert (await reserve(api, dave, sid, ["A-1"]))["__typename"] == "Queued"
+    await api(CANCEL, {"id": held["id"]}, token=bob)  # the seats go to dave as an offer
+    offer = await db.pool().fetchrow(
+        "SELECT status, is_offer FROM reservation WHERE show = $1 AND id <> $2", sid,
+        int(held["id"]))
+    assert offer is not None and offer["status"] == "HELD" and offer["is_offer"]
+
+    body = await cancel_show(api, admin, sid)
+    assert body["data"]["cancelShow"] == {"showId": str(sid), "refundedBookings": 0,
+                                          "releasedHolds": 1}
+    statuses = await db.pool().fetch("SELECT status FROM reservation WHERE show = $1", sid)
+    assert {r["status"] for r in statuses} == {"CANCELLED"}
+    assert await notified(sid) == {"dave@example.com": 1}
