@@ -14,7 +14,8 @@ exactly once, everyone concerned told, the show closed to reserve, checkIn and s
    the seat-map cache dropped and the seat map closed (subscriptions end).
 
 A second cancelShow of a cancelled show answers the same counts (from the record) with no new
-side effects, except finishing refunds a failure left undone.
+side effects, except finishing refunds a failure left undone (the worker's finish_show_refunds
+cron does the same every minute).
 """
 
 from __future__ import annotations
