@@ -208,3 +208,33 @@ async def test_a_waiters_offer_counts_as_a_released_hold(api, admin, redis):
     statuses = await db.pool().fetch("SELECT status FROM reservation WHERE show = $1", sid)
     assert {r["status"] for r in statuses} == {"CANCELLED"}
     assert await notified(sid) == {"dave@example.com": 1}
+
+
+async def test_a_payment_in_flight_during_cancel_show_is_refunded(api, admin):
+    from tests.api.booking_ops import CONFIRM
+
+    show = await make_show(rows=1, per_row=4)
+    sid = show.show_id
+    alice = await api.token("alice@example.com")
+    held = await reserve(api, alice, sid, ["A-1"])
+
+    async def pay() -> dict:
+        data = await api(CONFIRM, {"input": {"reservationId": held["id"],
+                                             "paymentToken": "tok_visa_slow",
+                                             "idempotencyKey": "slow-1"}}, token=alice)
+        return data["confirm"]
+
+    payment = asyncio.create_task(pay())
+    # cancel while the gateway is still charging (the claim is made before the slow charge)
+    for _ in range(200):
+        if await db.pool().fetchval("SELECT count(*) FROM payment"):
+            break
+        await asyncio.sleep(0.01)
+    body = await cancel_show(api, admin, sid)
+    assert body["data"]["cancelShow"] == {"showId": str(sid), "refundedBookings": 0,
+                                          "releasedHolds": 1}
+    paid = await payment
+    assert paid["__typename"] == "ReservationExpired"
+    row = await db.pool().fetchrow("SELECT status, gateway_charge_id FROM payment")
+    assert row["status"] == "REFUNDED" and await refunds_of(api, row["gateway_charge_id"]) == 1
+    assert await db.pool().fetchval("SELECT count(*) FROM booking") == 0
