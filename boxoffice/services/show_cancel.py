@@ -35,6 +35,8 @@ from boxoffice.services.reservations import to_view
 from boxoffice.services.reserve import parse_id
 from boxoffice.services.seatcache import bitmap_key
 from boxoffice.services.seatevents import (
+    bump_version_above,
+    current_version,
     publish_queue_changed,
     publish_reservation,
     publish_seat_changes,
@@ -199,8 +201,14 @@ async def _close(deps: Deps, show_id: int, done: _Done) -> None:
         await db.pool().execute(_NOTIFY_WAITERS, show_id, deps.settings.notification_channel,
                                 waiters)
     if not done.already:
-        await publish_seat_changes(redis, show_id, [(lbl, "FREE") for lbl in done.freed],
-                                   len(done.freed))
+        if done.freed:
+            await publish_seat_changes(redis, show_id, [(lbl, "FREE") for lbl in done.freed],
+                                       len(done.freed))
+        else:  # no seat changed, but the show did: move the version on for version-keyed caches
+            try:
+                await bump_version_above(redis, show_id, await current_version(redis, show_id))
+            except Exception:
+                log.exception("could not bump the seat-map version of show %s", show_id)
         await asyncio.gather(*(publish_reservation(redis, to_view(h)) for h in done.holds))
     await publish_queue_changed(redis, show_id)  # queue subscriptions re-read and end
     try:

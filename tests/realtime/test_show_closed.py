@@ -49,3 +49,17 @@ async def test_cancel_show_ends_seat_map_and_queue_subscriptions(servers, world)
         assert snapshot["free"] == 2 and snapshot["held"] == 0
         await asyncio.wait_for(late.done.wait(), 5)
         assert late.error is None
+
+
+async def test_cancelling_a_show_without_holds_still_moves_its_version_and_ends(servers, world):
+    a, b = servers
+    show = await make_show(rows=1, per_row=2)
+    sid = str(show.show_id)
+    admin = await create_api_key("ops", role="admin")
+    async with subscribed(b, world.init(), SEAT_MAP, {"showId": sid}) as seats:
+        first = (await seats.next())["seatMap"]
+        await graphql(a.http, admin, CANCEL_SHOW, {"showId": sid, "reason": "Storm"})
+        bump = (await seats.next())["seatMap"]
+        assert bump["version"] == first["version"] + 1 and bump["changes"] == []
+        await asyncio.wait_for(seats.done.wait(), 5)
+        assert seats.error is None
