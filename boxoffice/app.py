@@ -21,6 +21,7 @@ from boxoffice.payments.sandbox import SandboxGateway
 from boxoffice.realtime import Realtime
 from boxoffice.settings import Settings, get_settings
 from boxoffice.state import AppState
+from boxoffice.ticket_routes import check_ticket_keys, ticket_keys
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ async def open_state(settings: Settings) -> AsyncIterator[AppState]:
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or get_settings()
+    check_ticket_keys(settings)
     from schema.root import schema  # imported late: the schema imports resolvers and services
 
     graphql = BoxofficeGraphQL(
@@ -94,6 +96,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),
+            Route("/tickets/keys", ticket_keys, methods=["GET"]),
         ],
         lifespan=lifespan,
     )

@@ -134,6 +134,10 @@ def build_parser() -> argparse.ArgumentParser:
     dev.add_argument("--host", default="127.0.0.1")
     dev.add_argument("--port", type=int, default=8000)
     dev.set_defaults(fn=cmd_dev)
+
+    from boxoffice.cli_ticketkeys import register as register_ticket_key
+
+    register_ticket_key(sub)
     return p
 
 

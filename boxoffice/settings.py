@@ -56,6 +56,8 @@ class Settings:
     notify_max_attempts: int = 6
     notify_backoff_seconds: float = 2.0
     notify_backoff_max_seconds: float = 300.0
+    # Ed25519 ticket keys, first signs (boxoffice/ticketkeys.py); unset: derived from secret_key
+    ticket_signing_keys: str | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -81,6 +83,7 @@ class Settings:
             ),
             smtp_from=os.environ.get("SMTP_FROM") or "BoxOffice <tickets@boxoffice.local>",
             notify_max_attempts=_int("NOTIFY_MAX_ATTEMPTS", 6),
+            ticket_signing_keys=os.environ.get("TICKET_SIGNING_KEYS") or None,
         )
 
 

@@ -149,3 +149,13 @@ class Notification(Table, tablename="notification"):
     created_at = Timestamptz(default=TimestamptzNow())
     sent_at = Timestamptz(null=True, default=None)
 
+
+
+class ShowCancellation(Table, tablename="show_cancellation"):
+    """The record of a cancelled show: why, and what cancelShow did (its answer on a retry)."""
+
+    show = ForeignKey(Show, on_delete=OnDelete.restrict, null=False, unique=True)
+    reason = Varchar(length=500)
+    released_holds = Integer()
+    refunded_bookings = Integer()
+    created_at = Timestamptz(default=TimestamptzNow())

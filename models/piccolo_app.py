@@ -11,6 +11,7 @@ from models.booking import (
     Notification,
     Payment,
     Reservation,
+    ShowCancellation,
     ShowSeat,
     Ticket,
 )
@@ -49,6 +50,7 @@ APP_CONFIG = AppConfig(
         Booking,
         Ticket,
         Notification,
+        ShowCancellation,
     ],
     migration_dependencies=[],
     commands=[],

@@ -7,6 +7,7 @@ from strawberry.types import ExecutionContext
 from resolvers.booking import BookingMutation, BookingQuery
 from resolvers.catalog import CatalogQuery
 from resolvers.subscriptions import SharedEventExecution, Subscription
+from resolvers.tickets import TicketMutation
 from schema.extensions import EXTENSIONS
 
 
@@ -16,7 +17,7 @@ class Query(CatalogQuery, BookingQuery):
 
 
 @strawberry.type
-class Mutation(BookingMutation):
+class Mutation(BookingMutation, TicketMutation):
     pass
 
 

@@ -10,7 +10,7 @@ import asyncpg
 from boxoffice import db
 
 BOOKING_TABLES = [
-    "notification", "ticket", "booking", "payment", "show_seat", "reservation",
+    "show_cancellation", "notification", "ticket", "booking", "payment", "show_seat", "reservation",
     "api_key", "app_user", "show_price", "show", "movie", "cinema_seat", "seat_category",
     "cinema_hall", "cinema", "postal_code", "city",
 ]

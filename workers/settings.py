@@ -7,7 +7,8 @@ Jobs:
 - deliver_notification(id)         a retry of one row after its backoff, id `notify:{id}`
 Crons: the expiry sweeper every 2 s (and once in on_startup), the outbox every 2 s, the queue
 safety net every 5 s, FREE-seat counter repair every 10 s (recent shows) and every 10 min (all
-shows that have not ended, also at start), lost notification retries every 30 s.
+shows that have not ended, also at start), lost notification retries every 30 s, refunds of
+cancelled shows that failed every minute (finish_show_refunds).
 
 keep_result is short: arq refuses a job id whose result is still kept, and job ids here are
 derived from rows (`expire:{id}`, `notify:{id}`); a few seconds is enough for an aborting
@@ -33,6 +34,7 @@ from workers.notifications import (
     recover_notification_retries,
 )
 from workers.queue import serve_waiting
+from workers.refunds import finish_show_refunds
 
 EVERY_2S = set(range(0, 60, 2))
 EVERY_2S_ODD = set(range(1, 60, 2))
@@ -47,6 +49,7 @@ class WorkerSettings:
         # keep_result=0 frees the id `notify:{id}` at once; attempts and FAILED are decided
         # in Postgres (notify_max_attempts), not by arq's try counter
         func(deliver_notification, keep_result=0, max_tries=1000),
+        func(finish_show_refunds, keep_result=0),
     ]
     cron_jobs = [
         cron(sweep_expired_holds, second=EVERY_2S),
@@ -56,6 +59,7 @@ class WorkerSettings:
         cron(reconcile_all_free_seats, minute=set(range(0, 60, 10)), second=30,
              run_at_startup=True),
         cron(recover_notification_retries, second={17, 47}),
+        cron(finish_show_refunds, second=41),  # refunds of cancelled shows that failed
     ]
     on_startup = startup
     on_shutdown = shutdown

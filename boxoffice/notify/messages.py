@@ -88,10 +88,28 @@ def _booking_confirmed(p: dict[str, Any], created_at: datetime | None) -> Messag
                    f"Booking {p.get('bookingId')} confirmed: seats {seats}.", attachments)
 
 
+def _show_cancelled(p: dict[str, Any], created_at: datetime | None) -> Message:
+    title = p.get("title") or "your show"
+    starts = _when(p.get("startsAt"))
+    when = f" on {starts.astimezone(UTC):%Y-%m-%d %H:%M} UTC" if starts and starts.tzinfo else ""
+    if p.get("bookingId") is not None:
+        what = (f"Your booking {p.get('bookingId')} (seats {_seats(p)}) is refunded in full: "
+                f"{money(p.get('amount', 0), p.get('currency', ''))}. Its tickets are void.")
+    elif p.get("reservationId") is not None:
+        what = f"Your hold on seats {_seats(p)} has been released; nothing was charged."
+    else:
+        what = "You have been removed from its waiting queue."
+    body = (f"We are sorry: {title}{when} has been cancelled.\n\n"
+            f"Reason: {p.get('reason', '')}\n\n{what}\n")
+    return Message("SHOW_CANCELLED", f"Cancelled: {title}{when}", body,
+                   f"{title}{when} is cancelled. {what}")
+
+
 _RENDERERS: dict[str, Callable[[dict[str, Any], datetime | None], Message]] = {
     "HOLD_CREATED": _hold_created,
     "OFFER_MADE": _offer_made,
     "BOOKING_CONFIRMED": _booking_confirmed,
+    "SHOW_CANCELLED": _show_cancelled,
 }
 
 

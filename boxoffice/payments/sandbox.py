@@ -53,8 +53,15 @@ class SandboxGateway:
         return ChargeResult(**json.loads(await self._redis.get(key) or "{}"))
 
     async def refund(self, *, charge_id: str, idempotency_key: str) -> RefundResult:
+        """Refund a whole charge once per idempotency key (a repeated key returns the first
+        refund); `refunds_of(charge_id)` counts real refunds, so tests can prove "exactly once"."""
         key = f"sandbox:refund:{idempotency_key}"
-        await self._redis.set(key, charge_id, nx=True, ex=7 * 24 * 3600)
-        await self._redis.sadd("sandbox:refunded", charge_id)  # type: ignore[misc]
         refund_id = "re_" + hashlib.sha256(key.encode()).hexdigest()[:12]
+        if await self._redis.set(key, charge_id, nx=True, ex=7 * 24 * 3600):
+            await self._redis.sadd("sandbox:refunded", charge_id)  # type: ignore[misc]
+            await self._redis.hincrby("sandbox:refund_count", charge_id, 1)  # type: ignore[misc]
         return RefundResult(ok=True, refund_id=refund_id)
+
+    async def refunds_of(self, charge_id: str) -> int:
+        raw = await self._redis.hget("sandbox:refund_count", charge_id)  # type: ignore[misc]
+        return int(raw or 0)

@@ -21,6 +21,7 @@ from boxoffice.services.outcomes import QueuedOutcome, ReservationView
 from boxoffice.services.reservations import get_reservation
 from boxoffice.services.seatcache import SeatMapSnapshot, get_seat_map
 from boxoffice.services.seatevents import bump_version_above
+from boxoffice.services.showclosed import is_closed_message, seat_map_closed
 from boxoffice.services.waitlist import queue_ticket
 
 FINAL_STATUSES = frozenset({"CONFIRMED", "CANCELLED", "EXPIRED"})
@@ -63,18 +64,25 @@ async def _snapshot(redis: Redis, show_id: int, after: int | None) -> SeatMapUpd
 async def seat_map_updates(hub: Hub, redis: Redis,
                            show_id: int) -> AsyncGenerator[SeatMapUpdate, None]:
     """A snapshot, then deltas numbered last+1, last+2, ...; a snapshot again after any gap,
-    overflow or upstream loss."""
+    overflow or upstream loss. Ends when the show is cancelled (services/showclosed.py)."""
     async with hub.subscribe(seats_channel(show_id)) as inbox:
         update = await _snapshot(redis, show_id, None)
         yield update
         last = update.version
+        # a cancelled show's map is closed: end after what is already in the inbox
+        closed = await seat_map_closed(redis, show_id)
         while True:
+            if closed and inbox.empty():
+                return
             item = await inbox.get()
+            if is_closed_message(item):
+                return
             if item is RESYNC:
                 # rendering a snapshot costs ~1,800 GraphQL fields: after a reconnect, spread
                 # this process's subscribers out rather than render them all at once
                 await asyncio.sleep(hub.resync_delay())
                 update = await _snapshot(redis, show_id, last)
+                closed = closed or await seat_map_closed(redis, show_id)  # maybe lost meanwhile
             else:
                 version = int(item["version"])  # type: ignore[index]
                 if version <= last:

@@ -56,6 +56,9 @@ class LocalSubscriber:
             self._resync = False
         return item
 
+    def empty(self) -> bool:
+        return self._queue.empty()
+
     def drain(self) -> bool:
         """Discard what is queued (callers that only need "something changed"); True when a
         resync was among it."""

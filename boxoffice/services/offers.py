@@ -133,7 +133,8 @@ async def make_offers(conn: asyncpg.Connection, settings: Settings, show_id: int
     if not waiters:
         return []
     show = await conn.fetchrow(
-        "SELECT currency, starts_at > now() AS upcoming FROM show WHERE id = $1", show_id
+        """SELECT currency, starts_at > now() AND status = 'SCHEDULED' AS upcoming
+           FROM show WHERE id = $1""", show_id
     )
     if show is None or not show["upcoming"]:
         return []

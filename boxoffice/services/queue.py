@@ -71,6 +71,15 @@ async def leave(redis: Redis, show_id: int, user_id: int) -> bool:
     return bool(removed)
 
 
+async def clear(redis: Redis, show_id: int) -> list[int]:
+    """Empty the show's queue (a cancelled show); returns the user ids that were waiting."""
+    async with redis.pipeline(transaction=True) as p:
+        p.zrange(_k(show_id), 0, -1)
+        p.delete(_k(show_id), _wants(show_id))
+        ids, _ = await p.execute()
+    return [int(u) for u in ids]
+
+
 async def waiters(redis: Redis, show_id: int, limit: int = 1000) -> list[Waiter]:
     """Waiters in arrival order."""
     ids = await redis.zrange(_k(show_id), 0, limit - 1)

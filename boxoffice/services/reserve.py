@@ -59,6 +59,10 @@ class _AlreadyHolding(Exception):
     pass
 
 
+class _ShowCancelled(Exception):
+    pass
+
+
 @dataclass(frozen=True)
 class _Held:
     reservation: ReservationView
@@ -112,13 +116,18 @@ SELECT r.id, r.expires_at, (SELECT count(*) FROM seats) AS updated FROM r
 
 async def _hold(conn: asyncpg.Connection, deps: Deps, user: User, show_id: int,
                 currency: str, labels: list[str], session_id: str | None) -> _Held:
+    # the show's status is read in this transaction: a concurrent cancelShow (which writes it)
+    # and this hold cannot both commit under SERIALIZABLE
     seats = await conn.fetch(
-        """SELECT id, label, status, price FROM show_seat
-           WHERE show = $1 AND label = ANY($2::varchar[])
-           ORDER BY label FOR UPDATE""",
+        """SELECT ss.id, ss.label, ss.status, ss.price, sh.status AS show_status
+           FROM show_seat ss JOIN show sh ON sh.id = ss.show
+           WHERE ss.show = $1 AND ss.label = ANY($2::varchar[])
+           ORDER BY ss.label FOR UPDATE OF ss""",
         show_id,
         labels,
     )
+    if seats and seats[0]["show_status"] != "SCHEDULED":
+        raise _ShowCancelled()
     if len(seats) != len(labels):
         found = {r["label"] for r in seats}
         raise _Unknown([lbl for lbl in labels if lbl not in found])
@@ -182,6 +191,8 @@ async def reserve_seats(deps: Deps, user: User, show_id_raw: str, seats: Sequenc
         )
     except _Unknown as exc:
         return InvalidOutcome(f"No such seat in this show: {', '.join(exc.labels[:5])}", "seats")
+    except _ShowCancelled:
+        return InvalidOutcome("This show has been cancelled", "showId")
     except _AlreadyHolding:
         return InvalidOutcome(
             "You already hold seats for this show: confirm or cancel that reservation first",
