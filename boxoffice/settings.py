@@ -56,6 +56,23 @@ class Settings:
     notify_max_attempts: int = 6
     notify_backoff_seconds: float = 2.0
     notify_backoff_max_seconds: float = 300.0
+    # the public surface (boxoffice/http/, schema/limits.py; README "Security")
+    env: str = "production"  # BOXOFFICE_ENV; "dev" allows the built-in SECRET_KEY
+    secret_keys_old: tuple[str, ...] = ()  # still accepted for verification during a rotation
+    graphiql: bool = True
+    introspection: bool = True
+    max_body_bytes: int = 1 << 20
+    max_query_chars: int = 20_000
+    max_query_tokens: int = 2_000
+    query_cost_budget: int = 25_000
+    query_max_depth: int = 15
+    query_max_aliases: int = 30
+    query_time_budget_seconds: float = 10.0
+    rate_per_key: float = 200.0  # token bucket refill per second, and its size
+    burst_per_key: int = 1_000
+    rate_per_address: float = 20.0
+    burst_per_address: int = 200
+    metrics_token: str | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -81,7 +98,36 @@ class Settings:
             ),
             smtp_from=os.environ.get("SMTP_FROM") or "BoxOffice <tickets@boxoffice.local>",
             notify_max_attempts=_int("NOTIFY_MAX_ATTEMPTS", 6),
+            **_surface_from_env(),
         )
+
+
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    return float(raw) if raw not in (None, "") else default
+
+
+def _surface_from_env() -> dict[str, object]:
+    old = [*os.environ.get("SECRET_KEYS_OLD", "").split(","),
+           os.environ.get("SECRET_KEY_PREVIOUS", "")]
+    return dict(
+        env=os.environ.get("BOXOFFICE_ENV", "production").strip().lower(),
+        secret_keys_old=tuple(k for k in (o.strip() for o in old) if k),
+        graphiql=_bool_off("GRAPHIQL"),
+        introspection=_bool_off("INTROSPECTION"),
+        max_body_bytes=_int("MAX_BODY_BYTES", 1 << 20),
+        max_query_chars=_int("MAX_QUERY_CHARS", 20_000),
+        max_query_tokens=_int("MAX_QUERY_TOKENS", 2_000),
+        query_cost_budget=_int("QUERY_COST_BUDGET", 25_000),
+        query_max_depth=_int("QUERY_MAX_DEPTH", 15),
+        query_max_aliases=_int("QUERY_MAX_ALIASES", 30),
+        query_time_budget_seconds=_float("QUERY_TIME_BUDGET_SECONDS", 10.0),
+        rate_per_key=_float("RATE_PER_KEY", 200.0),
+        burst_per_key=_int("BURST_PER_KEY", 1_000),
+        rate_per_address=_float("RATE_PER_ADDRESS", 20.0),
+        burst_per_address=_int("BURST_PER_ADDRESS", 200),
+        metrics_token=os.environ.get("METRICS_TOKEN") or None,
+    )
 
 
 @lru_cache(maxsize=1)

@@ -21,6 +21,7 @@ import asyncpg
 
 from boxoffice import db
 from boxoffice.auth import User
+from boxoffice.ids import parse_id
 from boxoffice.services import queue, ratelimit
 from boxoffice.services.alternatives import SeatPos, choose_seats, target_of
 from boxoffice.services.deps import Deps
@@ -62,14 +63,6 @@ class _AlreadyHolding(Exception):
 @dataclass(frozen=True)
 class _Held:
     reservation: ReservationView
-
-
-def parse_id(raw: str | int) -> int | None:
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        return None
-    return value if 0 < value < 2**31 else None
 
 
 def validate_labels(seats: Sequence[str], max_seats: int) -> InvalidOutcome | list[str]:
