@@ -31,6 +31,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from boxoffice import db
+from boxoffice.echo import clip
 from boxoffice.secretkeys import verification_keys
 from boxoffice.settings import get_settings
 
@@ -314,7 +315,7 @@ async def _resolve_point(req: SearchRequest) -> tuple[float, float] | None:
                 "SELECT lat, lng FROM postal_code WHERE code = $1", code
             )
         if row is None:
-            raise SearchInputError(f"unknown postal code {code!r}", "postalCode")
+            raise SearchInputError(f"unknown postal code {clip(code)!r}", "postalCode")
         return (row["lat"], row["lng"])
     return None
 
