@@ -65,7 +65,7 @@ class Settings:
     max_query_chars: int = 20_000
     max_query_tokens: int = 2_000
     query_cost_budget: int = 25_000
-    query_max_depth: int = 15
+    query_max_depth: int = 20
     query_max_aliases: int = 30
     query_time_budget_seconds: float = 10.0
     rate_per_key: float = 200.0  # token bucket refill per second, and its size
@@ -119,7 +119,7 @@ def _surface_from_env() -> dict[str, object]:
         max_query_chars=_int("MAX_QUERY_CHARS", 20_000),
         max_query_tokens=_int("MAX_QUERY_TOKENS", 2_000),
         query_cost_budget=_int("QUERY_COST_BUDGET", 25_000),
-        query_max_depth=_int("QUERY_MAX_DEPTH", 15),
+        query_max_depth=_int("QUERY_MAX_DEPTH", 20),
         query_max_aliases=_int("QUERY_MAX_ALIASES", 30),
         query_time_budget_seconds=_float("QUERY_TIME_BUDGET_SECONDS", 10.0),
         rate_per_key=_float("RATE_PER_KEY", 200.0),

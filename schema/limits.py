@@ -62,7 +62,7 @@ class LimitExceeded(Exception):
 @dataclass(frozen=True)
 class Limits:
     cost: int = 25_000
-    depth: int = 15
+    depth: int = 20
     aliases: int = 30
     introspection: bool = True
 
@@ -120,6 +120,9 @@ class _Analysis:
     memo: dict[tuple[str, int | None], Figures] = field(default_factory=dict)
     active: set[str] = field(default_factory=set)
     intro: _Introspection | None = None
+    # structure only (every list counts 1, introspection walked like any field): the size of
+    # the expanded document, for fragments no operation uses
+    structural: bool = False
 
     def check(self, f: Figures) -> Figures:
         if f.cost > self.limits.cost:
@@ -170,7 +173,7 @@ class _Analysis:
         alias = 1 if node.alias else 0
         if name == "__typename":
             return Figures(1, 1, alias)
-        if name in INTROSPECTION_FIELDS:
+        if name in INTROSPECTION_FIELDS and not self.structural:
             if not self.limits.introspection:
                 raise LimitExceeded("Introspection is turned off on this server",
                                     "INTROSPECTION_DISABLED")
@@ -179,6 +182,9 @@ class _Analysis:
             return self.check(Figures(1 + cost, 1 + depth, alias))
         fields = getattr(parent, "fields", None) if parent is not None else None
         definition = fields.get(name) if isinstance(fields, dict) else None
+        if name in INTROSPECTION_FIELDS:  # structural pass: walked like any other field
+            meta = self.schema.get_type("__Schema" if name == "__schema" else "__Type")
+            definition = GraphQLField(meta) if meta is not None else None  # type: ignore[arg-type]
         if definition is None:
             return Figures(1, 1, alias)  # unknown field: validation refuses the document
         t: Any = definition.type
@@ -186,7 +192,9 @@ class _Analysis:
         child_page = _page(node) if _has_page_argument(definition) else None
         while isinstance(t, GraphQLNonNull | GraphQLList):
             if isinstance(t, GraphQLList):
-                if child_page is not None:
+                if self.structural:
+                    sizes.append(1)
+                elif child_page is not None:
                     sizes.append(child_page)
                 elif name == "edges" and page is not None:
                     sizes.append(page)
@@ -314,13 +322,18 @@ def analyse(schema: GraphQLSchema, document: DocumentNode, limits: Limits) -> Fi
     fragments = {d.name.value: d for d in document.definitions
                  if isinstance(d, FragmentDefinitionNode)}
     analysis = _Analysis(schema, limits, fragments)
+    # the document's shape first (depth and aliases as written, introspection included, every
+    # fragment even unused ones expanded at most to the budget, so nothing unbounded reaches
+    # graphql-core's validation), then the worst-case size of the answer
+    structure = _Analysis(schema, limits, fragments, structural=True)
+    for name in fragments:
+        structure.fragment(name, None)
     worst = Figures(0, 0, 0)
     for d in document.definitions:
         if isinstance(d, OperationDefinitionNode):
             root = schema.get_root_type(d.operation)
+            shape = structure.selection(d.selection_set, root, None)
             f = analysis.selection(d.selection_set, root, None)
-            worst = Figures(max(worst.cost, f.cost), max(worst.depth, f.depth),
-                            max(worst.aliases, f.aliases))
-    for name in fragments:  # unused ones too: nothing unbounded reaches validation
-        analysis.fragment(name, None)
+            worst = Figures(max(worst.cost, f.cost), max(worst.depth, shape.depth),
+                            max(worst.aliases, shape.aliases))
     return worst
