@@ -4,18 +4,20 @@ switchable, query-text cap, byte-bounded document cache, per-query time budget."
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from pathlib import Path
 from typing import Any
 
 import httpx2
+import pytest
 from graphql import get_introspection_query, parse
 
 from boxoffice.auth import create_api_key
-from boxoffice.settings import get_settings
+from boxoffice.settings import get_settings, reset_settings_cache
 from schema.documents import _ByteLRU, _Entry
 from schema.limits import Limits, analyse
 from schema.root import schema
+from tests.api.booking_ops import RESERVE
+from tests.factories import make_show
 from tests.realtime.support import uvicorn
 
 OPERATIONS = Path(__file__).resolve().parents[2] / "frontend_contract" / "operations"
@@ -123,26 +125,18 @@ async def test_introspection_is_counted_depth_and_cost(api: Any) -> None:
     assert code_of(await api.raw(many)) == "QUERY_TOO_COMPLEX"
 
 
-async def test_introspection_off_is_refused_with_a_code(api: Any, app: Any) -> None:
-    state = app.state.boxoffice
-    state.settings = dataclasses.replace(state.settings, introspection=False)
-    import boxoffice.settings as settings_module
-
-    original = settings_module.get_settings()
-    settings_module.get_settings.cache_clear()
+async def test_introspection_off_is_refused_with_a_code(api: Any,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INTROSPECTION", "off")
+    reset_settings_cache()
     try:
-        import os
-
-        os.environ["INTROSPECTION"] = "off"
-        assert code_of(await api.raw("{ __schema { types { name } } }")) == \
-            "INTROSPECTION_DISABLED"
-        assert code_of(await api.raw('{ __type(name: "Show") { name } }')) == \
-            "INTROSPECTION_DISABLED"
+        for doc in ("{ __schema { types { name } } }", '{ __type(name: "Show") { name } }'):
+            assert code_of(await api.raw(doc)) == "INTROSPECTION_DISABLED"
         assert (await api("{ __typename }")) == {"__typename": "Query"}
     finally:
-        os.environ.pop("INTROSPECTION", None)
-        settings_module.get_settings.cache_clear()
-    assert original.introspection
+        monkeypatch.delenv("INTROSPECTION")
+        reset_settings_cache()
+    assert (await api("{ __schema { queryType { name } } }"))["__schema"]["queryType"]
 
 
 async def test_query_text_cap(api: Any) -> None:
@@ -162,17 +156,20 @@ def test_document_cache_is_bounded_in_bytes() -> None:
     assert cache.get((f"{{ __typename }} #{0:04d}" + " " * 900, True)) is None
 
 
-async def test_time_budget_turns_a_slow_query_into_a_coded_error(api: Any, app: Any) -> None:
-    import os
-
-    from boxoffice.settings import reset_settings_cache
-
-    os.environ["QUERY_TIME_BUDGET_SECONDS"] = "0.000001"
+async def test_time_budget_turns_a_slow_query_into_a_coded_error(
+        api: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QUERY_TIME_BUDGET_SECONDS", "0.000001")
     reset_settings_cache()
     try:
         body = await api.raw("{ cities { id } }")  # one database round trip: over budget
         assert code_of(body) == "TIMEOUT"
+        # mutations are exempt: cancelling one mid-payment would leave work half done
+        show = await make_show()
+        token = await api.token("budget@example.com")
+        held = await api(RESERVE, {"input": {"showId": str(show.show_id), "seats": ["A-1"]}},
+                         token=token)
+        assert held["reserve"]["__typename"] == "Reservation"
     finally:
-        os.environ.pop("QUERY_TIME_BUDGET_SECONDS")
+        monkeypatch.delenv("QUERY_TIME_BUDGET_SECONDS")
         reset_settings_cache()
     assert (await api("{ cities { id } }")) == {"cities": []}
