@@ -172,4 +172,4 @@ async def test_time_budget_turns_a_slow_query_into_a_coded_error(
     finally:
         monkeypatch.delenv("QUERY_TIME_BUDGET_SECONDS")
         reset_settings_cache()
-    assert (await api("{ cities { id } }")) == {"cities": []}
+    assert len((await api("{ cities { id } }"))["cities"]) == 1
