@@ -45,6 +45,12 @@ class BoxofficeGraphQL(GraphQL[Context, None]):
             # code 4400 on a websocket
             raise json.JSONDecodeError(str(exc), "", 0) from None
 
+    async def parse_http_body(self, request: Any) -> Any:
+        try:
+            return await super().parse_http_body(request)
+        except (AttributeError, TypeError):  # a JSON body that is not an object, e.g. "x"
+            raise HTTPException(400, "The request body must be a JSON object") from None
+
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         state: AppState = request.app.state.boxoffice
         if isinstance(request, WebSocket):
