@@ -81,3 +81,15 @@ async def test_subscriptions_per_connection_are_capped(servers, world):
         assert error["id"] == str(cap + 1)
         assert "limit" in error["payload"][0]["message"].lower()
         assert snapshots == {str(n) for n in range(1, cap + 1)}
+
+
+async def test_subscribe_before_a_valid_connection_init_is_refused(servers, world):
+    """No operation runs on a websocket before connection_init carried a valid apiKey."""
+    a, _ = servers
+    show = await make_show(rows=1, per_row=2)
+    async with websockets.connect(a.ws, subprotocols=[TRANSPORT_WS]) as ws:
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
+            "query": SEAT_MAP, "variables": {"showId": str(show.show_id)}}}))
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await ws.recv()
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401
