@@ -1,0 +1,123 @@
+"""How fast abusive documents are refused, next to the rules they replaced, in the same run.
+
+1. In process: the issue's fragment bomb (`{ ...F0 } fragment F0 on Query { ...F1 ...F1 } …`)
+   through Strawberry's old depth + alias validation rules (the baseline, exponential: only up
+   to 18 levels, 40 would run for weeks) and through `schema.limits.analyse` (20 and 40 levels),
+   plus GraphiQL's introspection query and every contract operation.
+2. Over HTTP against a uvicorn process: the 40-level bomb with and without an API key, next
+   to `{ __typename }` (the floor for any request) — median and max latency of N requests each.
+
+Usage: python -m benchmarks.limits [--requests 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/boxoffice_bench")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/13")
+os.environ.setdefault("BOXOFFICE_ENV", "dev")
+os.environ["RATE_LIMITS"] = "off"
+
+import httpx2
+from graphql import get_introspection_query, parse, validate
+from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
+from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
+
+from benchmarks._harness import uvicorn_server
+from boxoffice import db
+from boxoffice.auth import create_api_key
+from boxoffice.migrate import ensure_migrated
+from schema.limits import LimitExceeded, Limits, analyse
+from schema.root import schema
+
+OPERATIONS = Path(__file__).resolve().parents[1] / "frontend_contract" / "operations"
+
+
+def fragment_bomb(levels: int) -> str:
+    body = " ".join(f"fragment F{i} on Query {{ ...F{i + 1} ...F{i + 1} }}"
+                    for i in range(levels))
+    return f"{{ ...F0 }} {body} fragment F{levels} on Query {{ __typename }}"
+
+
+def timed(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return (time.perf_counter() - start) * 1000
+
+
+def old_rules(query: str) -> None:
+    validate(schema._schema, parse(query), [max_depth_rule(10, None, None), max_aliases_rule(30)])
+
+
+def new_analysis(query: str) -> None:
+    try:
+        analyse(schema._schema, parse(query), Limits())
+    except LimitExceeded:
+        pass
+
+
+def in_process() -> None:
+    print("in process (parse + rule), ms")
+    rows: list[tuple[str, str, float]] = []
+    for levels in (14, 16, 18):
+        doc = fragment_bomb(levels)
+        rows.append((f"fragment bomb, {levels} levels", f"{timed(lambda d=doc: old_rules(d)):.1f}",
+                     timed(lambda d=doc: new_analysis(d))))
+    for levels in (20, 40):
+        doc = fragment_bomb(levels)
+        rows.append((f"fragment bomb, {levels} levels", f"(2^{levels} steps: not run)",
+                     timed(lambda d=doc: new_analysis(d))))
+    intro = get_introspection_query(descriptions=True)
+    rows.append(("GraphiQL introspection", f"{timed(lambda: old_rules(intro)):.2f}",
+                 timed(lambda: new_analysis(intro))))
+    ops = [p.read_text() for p in sorted(OPERATIONS.glob("*.graphql"))]
+    rows.append((f"{len(ops)} contract operations",
+                 f"{timed(lambda: [old_rules(q) for q in ops]):.2f}",
+                 timed(lambda: [new_analysis(q) for q in ops])))
+    print(f"  {'document':<30} {'old depth+alias rules':>24} {'new analysis':>13}")
+    for name, old, new in rows:
+        print(f"  {name:<30} {old:>24} {new:>13.2f}")
+
+
+async def over_http(requests: int) -> None:
+    await ensure_migrated(os.environ["DATABASE_URL"])
+    await db.start_pool()
+    key = await create_api_key("limits-bench")
+    await db.close_pool()
+    bomb = fragment_bomb(40)
+    with uvicorn_server() as url:
+        async with httpx2.AsyncClient(base_url=url, timeout=120) as http:
+            print(f"over HTTP, {requests} sequential requests each: median / max ms")
+            for name, query, headers in [
+                ("{ __typename } with key (floor)", "{ __typename }", {"X-API-Key": key}),
+                ("40-level bomb without key (401)", bomb, {}),
+                ("40-level bomb with key (refused)", bomb, {"X-API-Key": key}),
+            ]:
+                latencies = []
+                for _ in range(requests):
+                    start = time.perf_counter()
+                    resp = await http.post("/graphql", json={"query": query}, headers=headers)
+                    latencies.append((time.perf_counter() - start) * 1000)
+                assert resp.status_code in (200, 401), resp.text
+                print(f"  {name:<34} {statistics.median(latencies):>7.2f} / "
+                      f"{max(latencies):>7.2f}   -> {resp.status_code} "
+                      f"{resp.text[:60]}")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--requests", type=int, default=30)
+    args = p.parse_args()
+    in_process()
+    asyncio.run(over_http(args.requests))
+
+
+if __name__ == "__main__":
+    main()
