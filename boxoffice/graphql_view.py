@@ -77,6 +77,7 @@ class BoxofficeGraphQL(GraphQL[Context, None]):
             raise ConnectionRejectionError({"code": "UNAUTHENTICATED",
                                             "message": "A valid apiKey is required"})
         context.api_client = client
+        context.extra["api_key_raw"] = api_key  # per-key rate limit of its operations
         auth = params.get("authorization")
         if auth is not None:
             user = read_token(bearer(auth) if isinstance(auth, str) else None)
