@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:55432/boxoffice"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:56379/0"
@@ -107,7 +108,7 @@ def _float(name: str, default: float) -> float:
     return float(raw) if raw not in (None, "") else default
 
 
-def _surface_from_env() -> dict[str, object]:
+def _surface_from_env() -> dict[str, Any]:
     old = [*os.environ.get("SECRET_KEYS_OLD", "").split(","),
            os.environ.get("SECRET_KEY_PREVIOUS", "")]
     return dict(

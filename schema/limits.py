@@ -79,7 +79,7 @@ _LEAF = Figures(1, 1, 0)
 
 def _page(node: FieldNode) -> int | None:
     """The page size a paginated field asks for: `first`, directly or in its `input` object."""
-    for arg in node.arguments:
+    for arg in node.arguments or ():
         name = arg.name.value
         if name == "first":
             return _page_size(arg.value)
@@ -225,7 +225,7 @@ class _Introspection:
     def root(self, node: FieldNode) -> tuple[int, int]:
         if node.name.value == "__schema":
             return self.selection(node.selection_set, "__Schema", self.schema)
-        name = next((a.value for a in node.arguments if a.name.value == "name"), None)
+        name = next((a.value for a in node.arguments or () if a.name.value == "name"), None)
         if isinstance(name, StringValueNode):
             target = self.schema.get_type(name.value)
             types = [target] if target is not None else []

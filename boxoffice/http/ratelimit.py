@@ -64,9 +64,9 @@ def key_bucket(raw_key: str, rate: float, burst: int) -> Bucket:
 async def take(redis: Redis, buckets: list[Bucket]) -> float:
     """Seconds to wait before retrying (0.0 when admitted). Fails open when Redis is down:
     a rate limit protects capacity, it must not take the API down with Redis."""
-    args: list[float | int] = []
+    args: list[str] = []
     for b in buckets:
-        args += [b.rate, b.burst]
+        args += [str(b.rate), str(b.burst)]
     try:
         wait = await redis.eval(_TAKE, len(buckets), *[b.key for b in buckets], *args)  # type: ignore[misc]
     except (RedisError, OSError) as exc:
