@@ -64,6 +64,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
         workers=args.workers,
         log_level=os.environ.get("LOG_LEVEL", "info").lower(),
         ws_ping_interval=20,
+        ws_max_size=1 << 20,  # a websocket message is capped like an HTTP body (1 MiB)
     )
 
 

@@ -41,19 +41,22 @@ class _Entry:
     validation: list[GraphQLError] | None = None
 
 
+Key = tuple[str, Limits]  # the verdict depends on the limits in force too
+
+
 class _ByteLRU:
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
         self.bytes = 0
-        self.entries: OrderedDict[tuple[str, bool], _Entry] = OrderedDict()
+        self.entries: OrderedDict[Key, _Entry] = OrderedDict()
 
-    def get(self, key: tuple[str, bool]) -> _Entry | None:
+    def get(self, key: Key) -> _Entry | None:
         entry = self.entries.get(key)
         if entry is not None:
             self.entries.move_to_end(key)
         return entry
 
-    def put(self, key: tuple[str, bool], entry: _Entry) -> None:
+    def put(self, key: Key, entry: _Entry) -> None:
         self.entries[key] = entry
         self.bytes += len(key[0]) * AST_BYTES_PER_CHAR
         while self.bytes > self.max_bytes and len(self.entries) > 1:
@@ -86,9 +89,15 @@ def _refusal(document: DocumentNode, query: str, limits: Limits,
     return None
 
 
+def _limits() -> Limits:
+    s = get_settings()
+    return Limits(cost=s.query_cost_budget, depth=s.query_max_depth,
+                  aliases=s.query_max_aliases, introspection=s.introspection)
+
+
 class DocumentGate(SchemaExtension):
-    def _key(self) -> tuple[str, bool]:
-        return (self.execution_context.query or "", get_settings().introspection)
+    def _key(self) -> Key:
+        return (self.execution_context.query or "", _limits())
 
     def on_parse(self) -> Iterator[None]:
         ctx = self.execution_context
@@ -101,9 +110,7 @@ class DocumentGate(SchemaExtension):
         if entry is None:
             # a syntax error (or too many tokens) propagates as Strawberry's parse error
             document = parse(query, max_tokens=s.max_query_tokens)
-            limits = Limits(cost=s.query_cost_budget, depth=s.query_max_depth,
-                            aliases=s.query_max_aliases, introspection=s.introspection)
-            entry = _Entry(document, _refusal(document, query, limits, ctx.schema._schema))
+            entry = _Entry(document, _refusal(document, query, _limits(), ctx.schema._schema))
             CACHE.put(self._key(), entry)
         ctx.graphql_document = entry.document
         yield
@@ -128,7 +135,7 @@ def is_mutation(query: str | None, operation_name: str | None) -> bool:
     """Whether the operation to run is a mutation (from the cached AST when there is one)."""
     if not query or "mutation" not in query:
         return False
-    entry = CACHE.get((query, get_settings().introspection))
+    entry = CACHE.get((query, _limits()))
     try:
         document = entry.document if entry else parse(
             query, max_tokens=get_settings().max_query_tokens)

@@ -148,12 +148,13 @@ async def test_query_text_cap(api: Any) -> None:
 def test_document_cache_is_bounded_in_bytes() -> None:
     cache = _ByteLRU(max_bytes=60 * 10_000)  # room for ~10,000 characters of query text
     document = parse("{ __typename }")
+    limits = default_limits()
     for i in range(100):
-        cache.put((f"{{ __typename }} #{i:04d}" + " " * 900, True), _Entry(document))
+        cache.put((f"{{ __typename }} #{i:04d}" + " " * 900, limits), _Entry(document))
     assert cache.bytes <= cache.max_bytes
     assert len(cache.entries) < 20
-    assert cache.get((f"{{ __typename }} #{99:04d}" + " " * 900, True)) is not None
-    assert cache.get((f"{{ __typename }} #{0:04d}" + " " * 900, True)) is None
+    assert cache.get((f"{{ __typename }} #{99:04d}" + " " * 900, limits)) is not None
+    assert cache.get((f"{{ __typename }} #{0:04d}" + " " * 900, limits)) is None
 
 
 async def test_time_budget_turns_a_slow_query_into_a_coded_error(
