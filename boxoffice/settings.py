@@ -69,8 +69,9 @@ class Settings:
     query_max_depth: int = 20
     query_max_aliases: int = 30
     query_time_budget_seconds: float = 10.0
-    rate_per_key: float = 200.0  # token bucket refill per second, and its size
-    burst_per_key: int = 1_000
+    rate_per_key: float = 1_000.0  # token bucket refill per second, and its size (an app key
+    # is shared by all of its users: this is the app's quota, the address bucket the fan's)
+    burst_per_key: int = 5_000
     rate_per_address: float = 20.0
     burst_per_address: int = 200
     metrics_token: str | None = None
@@ -123,8 +124,8 @@ def _surface_from_env() -> dict[str, Any]:
         query_max_depth=_int("QUERY_MAX_DEPTH", 20),
         query_max_aliases=_int("QUERY_MAX_ALIASES", 30),
         query_time_budget_seconds=_float("QUERY_TIME_BUDGET_SECONDS", 10.0),
-        rate_per_key=_float("RATE_PER_KEY", 200.0),
-        burst_per_key=_int("BURST_PER_KEY", 1_000),
+        rate_per_key=_float("RATE_PER_KEY", 1_000.0),
+        burst_per_key=_int("BURST_PER_KEY", 5_000),
         rate_per_address=_float("RATE_PER_ADDRESS", 20.0),
         burst_per_address=_int("BURST_PER_ADDRESS", 200),
         metrics_token=os.environ.get("METRICS_TOKEN") or None,
