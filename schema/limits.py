@@ -47,6 +47,7 @@ from graphql import (
 
 CATALOG_LIST = 1_000
 MAX_PAGE = 100
+DEFAULT_PAGE = 20  # `first` when left out (SearchInput.first, myBookings(first))
 # lists the booking rules bound (parent type, field) -> most elements
 BOUNDED_LISTS: dict[tuple[str, str], int] = {("Booking", "tickets"): 10}
 INTROSPECTION_FIELDS = ("__schema", "__type")
@@ -77,8 +78,9 @@ class Figures:
 _LEAF = Figures(1, 1, 0)
 
 
-def _page(node: FieldNode) -> int | None:
-    """The page size a paginated field asks for: `first`, directly or in its `input` object."""
+def _page(node: FieldNode) -> int:
+    """The page size a paginated field asks for: `first`, directly or in its `input` object.
+    Left out, `first` takes its default (20); a variable may carry any page up to 100."""
     for arg in node.arguments or ():
         name = arg.name.value
         if name == "first":
@@ -87,10 +89,10 @@ def _page(node: FieldNode) -> int | None:
             for f in arg.value.fields:
                 if f.name.value == "first":
                     return _page_size(f.value)
-            return None
+            return DEFAULT_PAGE
         if name == "input":  # a variable: any page up to the maximum
             return MAX_PAGE
-    return None
+    return DEFAULT_PAGE
 
 
 def _page_size(value: Any) -> int:

@@ -58,6 +58,17 @@ def test_default_budget_admits_every_contract_operation_and_graphiql_introspecti
         assert figures.cost < get_settings().query_cost_budget / 2
 
 
+def test_page_sizes_follow_first_and_its_default() -> None:
+    def cost(doc: str) -> int:
+        return analyse(schema._schema, parse(doc), default_limits()).cost
+
+    edges = "{ edges { node { showId } } }"
+    assert cost(f'{{ search(input: {{keyword: "x", first: 5}}) {edges} }}') == 1 + 1 + 5 * 2
+    assert cost(f'{{ search(input: {{keyword: "x"}}) {edges} }}') == 1 + 1 + 20 * 2  # default
+    assert cost(f"query Q($i: SearchInput!) {{ search(input: $i) {edges} }}") == 1 + 1 + 100 * 2
+    assert cost("{ cities { id } }") == 1 + 1_000 * 1  # a catalog list
+
+
 async def test_graphiql_introspection_answers_through_the_api(api: Any) -> None:
     data = await api(get_introspection_query(descriptions=True))
     assert any(t["name"] == "Reservation" for t in data["__schema"]["types"])
