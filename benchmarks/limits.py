@@ -6,6 +6,8 @@
    plus GraphiQL's introspection query and every contract operation.
 2. Over HTTP against a uvicorn process: the 40-level bomb with and without an API key, next
    to `{ __typename }` (the floor for any request) — median and max latency of N requests each.
+3. The gate's own cost: `{ __typename }` with the token buckets charged, next to
+   RATE_LIMITS=off, 10 x N requests each.
 
 Usage: python -m benchmarks.limits [--requests 30]
 """
@@ -114,12 +116,38 @@ async def over_http(requests: int) -> None:
                       f"{resp.text[:60]}")
 
 
+async def gate_cost(requests: int) -> None:
+    """What the gate's per-request work (key check + one Redis round trip for the token
+    buckets) costs: `{ __typename }` with rate limits on, next to RATE_LIMITS=off."""
+    await ensure_migrated(os.environ["DATABASE_URL"])
+    await db.start_pool()
+    key = await create_api_key("limits-bench")
+    await db.close_pool()
+    print(f"gate overhead, {requests} sequential {{ __typename }} requests: median / p99 ms")
+    for name, env in [("RATE_LIMITS=off (baseline)", {"RATE_LIMITS": "off"}),
+                      ("rate limits on (buckets charged)",
+                       {"RATE_LIMITS": "on", "BURST_PER_ADDRESS": "100000"})]:
+        with uvicorn_server(env) as url:
+            async with httpx2.AsyncClient(base_url=url, timeout=30) as http:
+                latencies = []
+                for _ in range(requests):
+                    start = time.perf_counter()
+                    resp = await http.post("/graphql", json={"query": "{ __typename }"},
+                                           headers={"X-API-Key": key})
+                    latencies.append((time.perf_counter() - start) * 1000)
+                    assert resp.status_code == 200, resp.text
+        latencies.sort()
+        print(f"  {name:<34} {statistics.median(latencies):>7.2f} / "
+              f"{latencies[int(len(latencies) * 0.99) - 1]:>7.2f}")
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--requests", type=int, default=30)
     args = p.parse_args()
     in_process()
     asyncio.run(over_http(args.requests))
+    asyncio.run(gate_cost(args.requests * 10))
 
 
 if __name__ == "__main__":
