@@ -111,6 +111,11 @@ async def test_websocket_operations_draw_from_the_rate_limit_buckets(world):
             while len(seen) < 4:
                 message = await recv(ws)
                 seen.setdefault(message["id"], message)
+        # the address bucket is empty: a new handshake is refused before any connection_init
+        with pytest.raises(websockets.InvalidStatus) as refused_handshake:
+            async with websockets.connect(server.ws, subprotocols=[TRANSPORT_WS]):
+                pass  # pragma: no cover
+        assert refused_handshake.value.response.status_code == 403
     assert [seen[str(n)]["type"] for n in range(1, 4)] == ["next", "next", "next"]
     refused = seen["4"]
     assert refused["type"] in ("error", "next"), refused
