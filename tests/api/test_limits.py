@@ -13,7 +13,7 @@ from graphql import get_introspection_query, parse
 
 from boxoffice.auth import create_api_key
 from boxoffice.settings import get_settings, reset_settings_cache
-from schema.documents import _ByteLRU, _Entry
+from schema.documents import AST_BYTES_PER_CHAR, _ByteLRU, _Entry
 from schema.limits import Limits, analyse
 from schema.root import schema
 from tests.api.booking_ops import RESERVE
@@ -157,7 +157,7 @@ async def test_query_text_cap(api: Any) -> None:
 
 
 def test_document_cache_is_bounded_in_bytes() -> None:
-    cache = _ByteLRU(max_bytes=60 * 10_000)  # room for ~10,000 characters of query text
+    cache = _ByteLRU(max_bytes=AST_BYTES_PER_CHAR * 10_000)  # ~10,000 characters of text
     document = parse("{ __typename }")
     limits = default_limits()
     for i in range(100):
