@@ -17,6 +17,7 @@ from starlette.routing import Route, WebSocketRoute
 
 from boxoffice import db, metrics
 from boxoffice.graphql_view import BoxofficeGraphQL
+from boxoffice.http.publicreads import PublicReads
 from boxoffice.payments.sandbox import SandboxGateway
 from boxoffice.realtime import Realtime
 from boxoffice.settings import Settings, get_settings
@@ -89,7 +90,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     return Starlette(
         routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            # public reads answered from rendered responses, persisted queries (APQ)
+            Route("/graphql", PublicReads(graphql, settings.response_cache_mb << 20),
+                  methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/readyz", readyz),

@@ -56,6 +56,8 @@ class Settings:
     notify_max_attempts: int = 6
     notify_backoff_seconds: float = 2.0
     notify_backoff_max_seconds: float = 300.0
+    # rendered public responses kept per process (boxoffice/http/publicreads.py)
+    response_cache_mb: int = 32
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -81,6 +83,7 @@ class Settings:
             ),
             smtp_from=os.environ.get("SMTP_FROM") or "BoxOffice <tickets@boxoffice.local>",
             notify_max_attempts=_int("NOTIFY_MAX_ATTEMPTS", 6),
+            response_cache_mb=_int("RESPONSE_CACHE_MB", 32),
         )
 
 

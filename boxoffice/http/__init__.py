@@ -1,0 +1,1 @@
+"""HTTP-level pieces in front of the GraphQL view: persisted queries and the public-read cache."""
