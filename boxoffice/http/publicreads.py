@@ -135,8 +135,9 @@ class PublicReads:
                         "headers": [h for h in entry.headers if h[0] != b"content-type"]})
             await send({"type": "http.response.body", "body": b""})
             return
+        length = (b"content-length", str(len(entry.body)).encode())
         await send({"type": "http.response.start", "status": 200,
-                    "headers": [*entry.headers, (b"content-length", str(len(entry.body)).encode())]})
+                    "headers": [*entry.headers, length]})
         await send({"type": "http.response.body", "body": entry.body})
 
     async def _render(self, scope: Scope, receive: Receive, send: Send, key: tuple[str, ...],
