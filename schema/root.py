@@ -6,12 +6,13 @@ from strawberry.types import ExecutionContext
 
 from resolvers.booking import BookingMutation, BookingQuery
 from resolvers.catalog import CatalogQuery
+from resolvers.seatlayout import SeatLayoutQuery
 from resolvers.subscriptions import SharedEventExecution, Subscription
 from schema.extensions import EXTENSIONS
 
 
 @strawberry.type
-class Query(CatalogQuery, BookingQuery):
+class Query(CatalogQuery, BookingQuery, SeatLayoutQuery):
     pass
 
 

@@ -12,6 +12,7 @@ from strawberry.types import Info
 
 from boxoffice.services.catalog import CinemaRow, CityRow, MovieRow, SeatMapSnapshot, ShowRow
 from boxoffice.services.search import SearchHit
+from boxoffice.services.seatlayout import layout_version, status_string
 from schema.types.enums import SearchSort, SeatStatus
 
 
@@ -79,10 +80,21 @@ class SeatMap:
     free: int
     held: int
     booked: int
+    snapshot: strawberry.Private[SeatMapSnapshot]
+
+    @strawberry.field(description="One character per seat in layout order (seatLayout): "
+                      "F free, H held, B booked.")
+    def status_string(self) -> str:
+        return status_string(self.snapshot.seats)
+
+    @strawberry.field(description="The version of seatLayout these statuses are in the order of.")
+    def layout_version(self) -> str:
+        return layout_version(self.snapshot.currency, self.snapshot.seats)
 
     @classmethod
     def from_snapshot(cls, m: SeatMapSnapshot) -> SeatMap:
         return cls(
+            snapshot=m,
             show_id=strawberry.ID(str(m.show_id)),
             version=m.version,
             seats=[Seat(label=s.label, row=s.row, number=s.number, category=s.category,
