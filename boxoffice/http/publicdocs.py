@@ -116,7 +116,8 @@ def analyse(query: str, operation_name: str | None) -> Analysis:
             return PRIVATE
         ttl, max_age = min(ttl, policy.ttl), min(max_age, policy.max_age)
         if policy.show_arg is not None:
-            arg = next((a.value for a in sel.arguments or () if a.name.value == policy.show_arg), None)
+            arg = next((a.value for a in sel.arguments or ()
+                        if a.name.value == policy.show_arg), None)
             if isinstance(arg, VariableNode):
                 shows.append(ShowRef(None, arg.name.value))
             elif isinstance(arg, StringValueNode | IntValueNode):

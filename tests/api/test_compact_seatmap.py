@@ -10,7 +10,8 @@ from tests.factories import make_show
 SEAT_MAP = operation("SeatMap")
 LAYOUT = operation("SeatLayout")
 STATUSES = operation("SeatStatuses")
-SHOW_MAP = """query ShowMap($id: ID!) { show(id: $id) { seatMap { layoutVersion statusString } } }"""
+SHOW_MAP = """query ShowMap($id: ID!) {
+  show(id: $id) { seatMap { layoutVersion statusString } } }"""
 
 
 async def test_layout_and_status_string_match_the_full_map(api: Any) -> None:

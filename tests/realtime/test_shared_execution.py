@@ -55,12 +55,15 @@ async def test_one_execution_per_event_for_many_subscribers(app, own_show_ids, m
     assert len([e for e in executions if e.startswith("SeatMapEvent")]) == 2, executions
 
 
+COMPACT = (Path(__file__).resolve().parents[2] / "frontend_contract" / "operations"
+           / "SeatMapCompactSubscription.graphql").read_text()
+
+
 async def test_compact_snapshot_in_the_subscription(servers, world):
     """A phone subscribes with the compact snapshot: statuses as one string, no seat list."""
     a, _ = servers
     show = await make_show(rows=2, per_row=3)
-    query = (Path(__file__).resolve().parents[2] / "frontend_contract" / "operations"
-             / "SeatMapCompactSubscription.graphql").read_text()
+    query = COMPACT
     layout = await graphql(a.http, world.key, "query($s: ID!) { seatLayout(showId: $s) { "
                            "layoutVersion seats { label } } }", {"s": str(show.show_id)})
     async with subscribed(a, world.init(), query, {"showId": str(show.show_id)}) as sub:
