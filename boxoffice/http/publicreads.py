@@ -52,6 +52,16 @@ class BadRequest(ValueError):
     pass
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A public read, decoded: its cache key and the shows whose seat versions key it."""
+
+    key: tuple[str, str, str]
+    show_ids: tuple[int, ...]
+    analysis: Analysis
+    req: GraphQLRequest  # with the document spelled out, for rendering
+
+
 class PublicReads:
     """Wraps the GraphQL view (an ASGI app) for HTTP; websockets go straight through."""
 
@@ -59,42 +69,64 @@ class PublicReads:
         self.view = view
         self.cache = ResponseCache(cache_bytes)
         self._analyses: ByteLRU[tuple[str, str | None], Analysis] = ByteLRU(4 * 1024 * 1024)
+        # raw request (query string or JSON body) -> its cache key, for repeat requests
+        self._prepared: ByteLRU[tuple[str, bytes], Prepared] = ByteLRU(8 * 1024 * 1024)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.view(scope, receive, send)
         headers = _headers(scope)
+        method = scope["method"]
         body: bytes | None = None
+        if method == "GET":
+            if "text/html" in headers.get("accept", ""):
+                return await self.view(scope, receive, send)  # GraphiQL is for browsers
+            raw = scope.get("query_string", b"")
+        elif method == "POST" and headers.get("content-type", "").startswith(
+                "application/json"):
+            try:
+                raw = body = await _read_body(receive)
+            except BadRequest:
+                return
+        else:
+            return await self.view(scope, receive, _no_store(send))
+        # the same request bytes as before: skip decoding, persisted-query lookup, analysis
+        prepared = self._prepared.get((method, raw))
+        if prepared is not None:
+            if await verify_api_key(headers.get("x-api-key")) is None:
+                return await self._pass(scope, receive, send, body)
+            return await self._answer(scope, receive, send, headers, prepared)
         try:
-            if scope["method"] == "GET":
-                params = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
-                if ("query" not in params and "extensions" not in params) or \
-                        "text/html" in headers.get("accept", ""):
+            if method == "GET":
+                params = dict(parse_qsl(raw.decode("latin-1")))
+                if "query" not in params and "extensions" not in params:
                     return await self.view(scope, receive, send)  # GraphiQL and friends
                 req = _from_params(params)
-            elif scope["method"] == "POST" and headers.get("content-type", "").startswith(
-                    "application/json"):
-                body = await _read_body(receive)
-                data = json.loads(body)
+            else:
+                data = json.loads(raw)
                 if not isinstance(data, dict):
                     raise BadRequest  # batches and the like: the view's business
                 req = GraphQLRequest(data.get("query"), data.get("variables"),
                                      data.get("operationName"), data.get("extensions"))
-            else:
-                return await self.view(scope, receive, _no_store(send))
         except (BadRequest, ValueError):
             return await self._pass(scope, receive, send, body)
         if await verify_api_key(headers.get("x-api-key")) is None:
             return await self._pass(scope, receive, send, body)
-        await self._serve(scope, receive, send, headers, body, req)
+        prepared = await self._prepare(scope, receive, send, body, req)
+        if prepared is not None:
+            self._prepared.put((method, raw), prepared, 2 * len(raw) + 200)
+            await self._answer(scope, receive, send, headers, prepared)
 
-    async def _serve(self, scope: Scope, receive: Receive, send: Send, headers: dict[str, str],
-                     body: bytes | None, req: GraphQLRequest) -> None:
+    async def _prepare(self, scope: Scope, receive: Receive, send: Send, body: bytes | None,
+                       req: GraphQLRequest) -> Prepared | None:
+        """Resolve a persisted query and decide whether the document is public; None when the
+        request has been answered (errors, private documents, passed to the view)."""
         state = scope["app"].state.boxoffice
         try:
             persisted = apq.read_extension(req.extensions, req.query)
         except apq.PersistedQueryError as exc:
-            return await _error(send, 400, str(exc), "BAD_USER_INPUT")
+            await _error(send, 400, str(exc), "BAD_USER_INPUT")
+            return None
         sha = persisted.sha256 if persisted else None
         substituted = False
         if persisted is not None and not persisted.register:
@@ -102,31 +134,40 @@ class PublicReads:
                 req.query = await apq.lookup(state.redis, persisted.sha256)
             except apq.PersistedQueryNotFound:
                 metrics.inc("apq_not_found")
-                return await _respond(send, 200, apq.NOT_FOUND_BODY, NO_STORE)
+                await _respond(send, 200, apq.NOT_FOUND_BODY, NO_STORE)
+                return None
             substituted = True
         elif persisted is not None and req.query is not None:
             await apq.register(state.redis, persisted.sha256, req.query)
         if not isinstance(req.query, str) or not (
                 req.operation_name is None or isinstance(req.operation_name, str)):
-            return await self._pass(scope, receive, send, body)
+            await self._pass(scope, receive, send, body)
+            return None
         analysis = self._analysis(req.query, req.operation_name)
         variables = req.variables if req.variables is not None else {}
         show_ids = analysis.show_ids(variables) if isinstance(variables, dict) else None
         if not analysis.public or show_ids is None:
             if substituted:  # the view must see the document itself
                 scope, body = _with_query(scope, req)
-            return await self._pass(scope, receive, send, body)
-
+            await self._pass(scope, receive, send, body)
+            return None
         key = (sha or apq.sha256_of(req.query), req.operation_name or "",
                json.dumps(variables, sort_keys=True, separators=(",", ":")))
+        return Prepared(key=key, show_ids=tuple(show_ids), analysis=analysis, req=req)
+
+    async def _answer(self, scope: Scope, receive: Receive, send: Send, headers: dict[str, str],
+                      prepared: Prepared) -> None:
+        """Answer a public read from the cache, rendering it first when it is missing or stale."""
+        state = scope["app"].state.boxoffice
         try:
-            versions = await self.cache.seat_versions(state.redis, show_ids)
+            versions = await self.cache.seat_versions(state.redis, prepared.show_ids)
         except Exception:  # Redis trouble: answer uncached rather than not at all
             log.warning("seat versions unavailable; serving uncached", exc_info=True)
-            return await self._pass(scope, receive, send, _json_body(req))
-        entry = self.cache.lookup(key, versions)
+            return await self._pass(_as_post(scope), receive, send, _json_body(prepared.req))
+        entry = self.cache.lookup(prepared.key, versions)
         if entry is None:
-            entry = await self._render(scope, receive, send, key, versions, analysis, req)
+            entry = await self._render(scope, receive, send, prepared.key, versions,
+                                       prepared.analysis, prepared.req)
             if entry is None:
                 return  # not storable: already answered
         if _matches(headers.get("if-none-match"), entry.etag):
