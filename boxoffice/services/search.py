@@ -198,7 +198,10 @@ def _matches(p: PreparedSearch, a: _Args, *, count: bool = False) -> tuple[str, 
         if len(p.keyword) >= TRGM_MIN_KEYWORD:
             match += (f" OR word_similarity({a.add(p.keyword, '::text')}, lower(title))"
                       f" > {TRGM_THRESHOLD}")
-        where.append(f"s.movie IN (SELECT id FROM movie WHERE {match})")
+        # an array computed once (InitPlan): as `IN (SELECT …)` the planner joined movie per
+        # show and ran word_similarity once per show instead of once per movie (8 ms -> 1.4 ms
+        # for keyword + city on the --scale 100 catalog)
+        where.append(f"s.movie = ANY(ARRAY(SELECT id FROM movie WHERE {match}))")
 
     place: list[str] = []
     distance = "NULL::float8"
