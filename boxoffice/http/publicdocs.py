@@ -38,17 +38,18 @@ class Policy:
     show_arg: str | None = None  # the argument naming a show whose seat version keys the entry
 
 
-# seat maps and shows are keyed by the show's seat version, so they are exact to within
-# responsecache.VERSION_TTL; their TTL only bounds catalog edits (times, layouts). Search
-# results carry availableSeats (the contract allows ~2 s), the catalog changes rarely.
+# Every answer is keyed by the catalog epoch (moved by mutations other than seat changes, e.g.
+# cancelShow, and by catalog imports); seat maps and shows also by the show's seat version, so
+# they are exact to within responsecache.VERSION_TTL. The TTLs bound what neither announces.
+# Search results carry availableSeats (the contract allows ~2 s).
 POLICIES: dict[str, Policy] = {
     "seatMap": Policy(ttl=30.0, max_age=1, show_arg="showId"),
     "seatLayout": Policy(ttl=30.0, max_age=60),
     "show": Policy(ttl=1.0, max_age=1, show_arg="id"),
     "search": Policy(ttl=0.5, max_age=1),
-    "cities": Policy(ttl=5.0, max_age=30),
-    "movies": Policy(ttl=5.0, max_age=30),
-    "cinemas": Policy(ttl=5.0, max_age=30),
+    "cities": Policy(ttl=1.0, max_age=30),
+    "movies": Policy(ttl=1.0, max_age=30),
+    "cinemas": Policy(ttl=1.0, max_age=30),
     "__typename": Policy(ttl=60.0, max_age=60),
 }
 # fields that answer for the caller wherever they appear: a document selecting one is private
@@ -64,12 +65,19 @@ class ShowRef:
     variable: str | None  # or the variable it comes from
 
 
+# mutations whose every effect on public data is a seat change (which bumps that show's seat
+# version); any other mutation (cancelShow, admin edits, …) moves the catalog epoch instead
+SEAT_MUTATIONS = frozenset({"reserve", "confirm", "cancelReservation", "leaveQueue",
+                            "joinWaitingRoom", "checkIn", "__typename"})
+
+
 @dataclass(frozen=True)
 class Analysis:
     public: bool
     ttl: float = 0.0
     max_age: int = 0
     shows: tuple[ShowRef, ...] = ()  # one per root field keyed by a show's seat version
+    changes_catalog: bool = False  # a mutation that may change public data beyond seats
 
     @property
     def cache_control(self) -> str:
@@ -102,6 +110,8 @@ def analyse(query: str, operation_name: str | None) -> Analysis:
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     if operation_name:
         operations = [o for o in operations if o.name and o.name.value == operation_name]
+    if any(o.operation == OperationType.MUTATION and not _seat_mutation(o) for o in operations):
+        return Analysis(public=False, changes_catalog=True)
     if len(operations) != 1 or operations[0].operation != OperationType.QUERY:
         return PRIVATE
     fragments = {d.name.value: d for d in document.definitions
@@ -127,6 +137,11 @@ def analyse(query: str, operation_name: str | None) -> Analysis:
     if _selects_viewer_field(op.selection_set, fragments, set()):
         return PRIVATE
     return Analysis(public=True, ttl=ttl, max_age=max_age, shows=tuple(shows))
+
+
+def _seat_mutation(op: OperationDefinitionNode) -> bool:
+    return all(isinstance(sel, FieldNode) and sel.name.value in SEAT_MUTATIONS
+               for sel in op.selection_set.selections)
 
 
 def _selects_viewer_field(selection_set: SelectionSetNode | None,

@@ -149,6 +149,8 @@ class PublicReads:
         if not analysis.public or show_ids is None:
             if substituted:  # the view must see the document itself
                 scope, body = _with_query(scope, req)
+            if analysis.changes_catalog:
+                send = self._bumping_epoch(state.redis, send)
             await self._pass(scope, receive, send, body)
             return None
         key = (sha or apq.sha256_of(req.query), req.operation_name or "",
@@ -160,7 +162,7 @@ class PublicReads:
         """Answer a public read from the cache, rendering it first when it is missing or stale."""
         state = scope["app"].state.boxoffice
         try:
-            versions = await self.cache.seat_versions(state.redis, prepared.show_ids)
+            versions = await self.cache.versions(state.redis, prepared.show_ids)
         except Exception:  # Redis trouble: answer uncached rather than not at all
             log.warning("seat versions unavailable; serving uncached", exc_info=True)
             return await self._pass(_as_post(scope), receive, send, _json_body(prepared.req))
@@ -207,6 +209,20 @@ class PublicReads:
                 del self.cache.inflight[key]
             future.set_result(entry)
         return entry
+
+    def _bumping_epoch(self, redis: Any, send: Send) -> Send:
+        """Move the catalog epoch after the mutation ran and before its answer leaves, so
+        the client's next read is never an answer cached before it."""
+
+        async def bumped(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                try:
+                    await self.cache.bump_catalog_epoch(redis)
+                except Exception:  # the TTLs still bound staleness
+                    log.warning("catalog epoch not moved", exc_info=True)
+            await send(message)
+
+        return bumped
 
     def _analysis(self, query: str, operation_name: str | None) -> Analysis:
         found = self._analyses.get((query, operation_name))

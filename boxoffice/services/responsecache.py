@@ -26,6 +26,9 @@ from boxoffice import metrics
 from boxoffice.services import seatcache
 
 VERSION_TTL = 0.1  # seconds a process trusts the seat version it last read for a show
+# moved by every change to public data that is not a seat change (cancelShow, catalog imports)
+EPOCH_KEY = "catalog:epoch"
+_EPOCH = 0  # the epoch's slot among the show ids (no show has id 0)
 _ENTRY_OVERHEAD = 300  # bytes of Python objects around each entry's payload, roughly
 
 K = TypeVar("K", bound=Hashable)
@@ -83,6 +86,12 @@ class Rendered:
     headers: tuple[tuple[bytes, bytes], ...]  # content-type, cache-control, etag, vary
 
 
+async def bump_catalog_epoch(redis: Redis) -> None:
+    """Tell every process' response cache that public catalog data changed (call it after
+    committing such a change: a catalog import, a show's time or status)."""
+    await redis.incr(EPOCH_KEY)
+
+
 def etag_of(body: bytes) -> str:
     return '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
 
@@ -117,20 +126,24 @@ class ResponseCache:
         self.entries.put(key, entry, len(body) + sum(len(k) for k in key))
         return entry
 
-    async def seat_versions(self, redis: Redis, show_ids: Sequence[int]) -> tuple[int, ...]:
-        """The current seat version of each show (recently read ones from memory)."""
-        if not show_ids:
-            return ()
+    async def versions(self, redis: Redis, show_ids: Sequence[int]) -> tuple[int, ...]:
+        """The catalog epoch, then the current seat version of each show (recently read
+        ones from memory)."""
         now = time.monotonic()
         out = []
-        for show_id in show_ids:
+        for show_id in (_EPOCH, *show_ids):
             hit = self._versions.get(show_id)
             if hit is not None and now - hit[1] < VERSION_TTL:
                 out.append(hit[0])
             else:
                 out.append(await self._read_version(redis, show_id))
-            seatcache.touch(show_id)  # served from here, still hot for the reconciler
+            if show_id != _EPOCH:
+                seatcache.touch(show_id)  # served from here, still hot for the reconciler
         return tuple(out)
+
+    async def bump_catalog_epoch(self, redis: Redis) -> None:
+        await bump_catalog_epoch(redis)
+        self._versions.pop(_EPOCH, None)  # this process sees it at once
 
     async def _read_version(self, redis: Redis, show_id: int) -> int:
         flight = self._reads.get(show_id)
@@ -141,6 +154,12 @@ class ResponseCache:
         return await asyncio.shield(flight)
 
     async def _fetch_version(self, redis: Redis, show_id: int) -> int:
+        if show_id == _EPOCH:
+            raw = await redis.get(EPOCH_KEY)
+            # a lost epoch restarts at 0, which may equal an old value: TTLs still bound that
+            version = int(raw) if raw is not None else 0
+            self._versions[show_id] = (version, time.monotonic())
+            return version
         raw = await redis.get(seatcache.version_key(show_id))
         # a lost counter (Redis restart, eviction) restarts above anything seen before
         version = int(raw) if raw is not None else await seatcache.ensure_version(redis, show_id)

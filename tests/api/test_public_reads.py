@@ -10,10 +10,13 @@ import secrets
 from typing import Any
 
 import httpx2
+import pytest
 from redis.asyncio import Redis
 
-from boxoffice import metrics
+from boxoffice import db, metrics
+from boxoffice.http.publicdocs import POLICIES, Policy
 from boxoffice.services import seatcache
+from boxoffice.services.responsecache import bump_catalog_epoch
 from tests.api.booking_ops import RESERVATION, RESERVE, operation
 from tests.factories import make_show
 
@@ -244,3 +247,37 @@ async def test_unknown_hash_is_per_hash(api: Any) -> None:
     # GraphiQL stays where browsers look for it
     page = await api.client.get("/graphql", headers={"Accept": "text/html"})
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+
+
+async def test_catalog_changes_move_the_epoch(api: Any, redis: Redis,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Catalog answers are keyed by an epoch that mutations other than seat changes (and
+    catalog imports, through bump_catalog_epoch) move: no waiting for a TTL."""
+    monkeypatch.setitem(POLICIES, "cities", Policy(ttl=3600.0, max_age=30))
+    await make_show(rows=1, per_row=2, name="Epoch")
+    before = (await post(api, {"query": CITIES})).json()["data"]["cities"]
+    await db.pool().execute("INSERT INTO city (name, lat, lng) VALUES ('Atlantis', 0, 0)")
+    cached = (await post(api, {"query": CITIES})).json()["data"]["cities"]
+    assert cached == before  # served from the cache: nothing announced the new city
+
+    # an admin mutation (cancelShow and the like) moves the epoch before its answer leaves
+    await post(api, {"query": 'mutation { cancelShow(showId: "1", reason: "x") { showId } }'})
+    after = (await post(api, {"query": CITIES})).json()["data"]["cities"]
+    assert "Atlantis" in {c["name"] for c in after}
+
+    # seat mutations do not (their changes move the show's seat version instead)
+    await db.pool().execute("INSERT INTO city (name, lat, lng) VALUES ('Lemuria', 0, 0)")
+    token = await api.token("fan@example.com")
+    await api.raw(RESERVE, {"input": {"showId": "999999", "seats": ["A-1"]}}, token=token)
+    assert (await post(api, {"query": CITIES})).json()["data"]["cities"] == after
+
+    # another process (e.g. `boxoffice import`) announces through Redis
+    await bump_catalog_epoch(redis)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 1
+    while True:
+        names = {c["name"] for c in (await post(api, {"query": CITIES})).json()["data"]["cities"]}
+        if "Lemuria" in names or loop.time() > deadline:
+            break
+        await asyncio.sleep(0.02)
+    assert "Lemuria" in names
