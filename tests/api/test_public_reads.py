@@ -138,6 +138,7 @@ async def test_persisted_queries_over_post_and_bad_hashes(api: Any) -> None:
     wrong = await post(api, {"query": SHOW + " ", "extensions": ext, "variables": variables})
     assert wrong.status_code == 400
     assert wrong.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    bad: object
     for bad in ({"persistedQuery": {"version": 2, "sha256Hash": sha(SHOW)}},
                 {"persistedQuery": {"version": 1, "sha256Hash": "zz"}},
                 {"persistedQuery": "x"}, []):
@@ -205,8 +206,9 @@ async def test_private_data_is_never_shared(api: Any) -> None:
 
 async def test_no_valid_key_never_gets_a_cached_answer(api: Any) -> None:
     show = await make_show(rows=1, per_row=3)
-    body = {"query": SEAT_MAP, "variables": {"showId": str(show.show_id)}}
-    params = apq(SEAT_MAP, body["variables"], register=True)
+    variables = {"showId": str(show.show_id)}
+    body = {"query": SEAT_MAP, "variables": variables}
+    params = apq(SEAT_MAP, variables, register=True)
     assert (await post(api, body)).json()["data"]["seatMap"]["free"] == 3
     assert (await get(api, params)).json()["data"]["seatMap"]["free"] == 3
     hits = metrics.COUNTERS["response_cache_hits"]
