@@ -2,8 +2,8 @@
 
 For every request with a valid API key it resolves persisted queries (boxoffice/http/apq.py),
 then, for a public document (boxoffice/http/publicdocs.py), answers from the rendered-response
-cache without parsing or executing anything when the shows the answer depends on are at the
-same seat version; a miss is rendered once by the GraphQL view (concurrent misses wait for it)
+cache without parsing or executing anything while the catalog epoch and the seat versions of
+the shows the answer depends on are unchanged; a miss is rendered once by the GraphQL view (concurrent misses wait for it)
 and stored. Public answers carry `Cache-Control: public, max-age=…`, an `ETag` and
 `Vary: X-API-Key`, and `If-None-Match` gets 304 while the ETag is current, so nginx or a CDN in
 front can micro-cache them (deploy/nginx-microcache.conf). Everything else is passed through
