@@ -77,6 +77,7 @@ class Analysis:
     ttl: float = 0.0
     max_age: int = 0
     shows: tuple[ShowRef, ...] = ()  # one per root field keyed by a show's seat version
+    mutation: bool = False
     changes_catalog: bool = False  # a mutation that may change public data beyond seats
 
     @property
@@ -110,8 +111,10 @@ def analyse(query: str, operation_name: str | None) -> Analysis:
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     if operation_name:
         operations = [o for o in operations if o.name and o.name.value == operation_name]
-    if any(o.operation == OperationType.MUTATION and not _seat_mutation(o) for o in operations):
-        return Analysis(public=False, changes_catalog=True)
+    mutations = [o for o in operations if o.operation == OperationType.MUTATION]
+    if mutations:
+        return Analysis(public=False, mutation=True,
+                        changes_catalog=not all(_seat_mutation(o) for o in mutations))
     if len(operations) != 1 or operations[0].operation != OperationType.QUERY:
         return PRIVATE
     fragments = {d.name.value: d for d in document.definitions

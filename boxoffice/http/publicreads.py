@@ -3,11 +3,14 @@
 For every request with a valid API key it resolves persisted queries (boxoffice/http/apq.py),
 then, for a public document (boxoffice/http/publicdocs.py), answers from the rendered-response
 cache without parsing or executing anything while the catalog epoch and the seat versions of
-the shows the answer depends on are unchanged; a miss is rendered once by the GraphQL view (concurrent misses wait for it)
-and stored. Public answers carry `Cache-Control: public, max-age=…`, an `ETag` and
-`Vary: X-API-Key`, and `If-None-Match` gets 304 while the ETag is current, so nginx or a CDN in
-front can micro-cache them (deploy/nginx-microcache.conf). Everything else is passed through
-to the view unchanged, answered `Cache-Control: private, no-store`.
+the shows the answer depends on are unchanged; a miss is rendered once by the GraphQL view
+(concurrent misses wait for it) and stored. A mutation passing through makes this process
+re-read those versions before its answer leaves (read-your-writes).
+
+Public answers carry `Cache-Control: public, max-age=…`, an `ETag` and `Vary: X-API-Key`, and
+`If-None-Match` gets 304 while the ETag is current, so nginx or a CDN in front can micro-cache
+them (deploy/nginx-microcache.conf). Everything else is passed through to the view unchanged,
+answered `Cache-Control: private, no-store`.
 
 Without a valid API key nothing here is looked up: the request goes to the view, which refuses it.
 """
@@ -149,8 +152,8 @@ class PublicReads:
         if not analysis.public or show_ids is None:
             if substituted:  # the view must see the document itself
                 scope, body = _with_query(scope, req)
-            if analysis.changes_catalog:
-                send = self._bumping_epoch(state.redis, send)
+            if analysis.mutation:
+                send = self._announcing(state.redis, send, analysis.changes_catalog)
             await self._pass(scope, receive, send, body)
             return None
         key = (sha or apq.sha256_of(req.query), req.operation_name or "",
@@ -210,19 +213,22 @@ class PublicReads:
             future.set_result(entry)
         return entry
 
-    def _bumping_epoch(self, redis: Any, send: Send) -> Send:
-        """Move the catalog epoch after the mutation ran and before its answer leaves, so
-        the client's next read is never an answer cached before it."""
+    def _announcing(self, redis: Any, send: Send, catalog: bool) -> Send:
+        """After a mutation ran and before its answer leaves: forget the seat versions this
+        process trusts (its seat events are already published), and for a mutation beyond
+        seats move the catalog epoch, so the client's next read never gets an older answer."""
 
-        async def bumped(message: Message) -> None:
+        async def announced(message: Message) -> None:
             if message["type"] == "http.response.start":
-                try:
-                    await self.cache.bump_catalog_epoch(redis)
-                except Exception:  # the TTLs still bound staleness
-                    log.warning("catalog epoch not moved", exc_info=True)
+                self.cache.forget_versions()
+                if catalog:
+                    try:
+                        await self.cache.bump_catalog_epoch(redis)
+                    except Exception:  # the TTLs still bound staleness
+                        log.warning("catalog epoch not moved", exc_info=True)
             await send(message)
 
-        return bumped
+        return announced
 
     def _analysis(self, query: str, operation_name: str | None) -> Analysis:
         found = self._analyses.get((query, operation_name))

@@ -141,6 +141,11 @@ class ResponseCache:
                 seatcache.touch(show_id)  # served from here, still hot for the reconciler
         return tuple(out)
 
+    def forget_versions(self) -> None:
+        """Re-read every version on its next use: this process just committed a change, and
+        its own clients must read it at once (read-your-writes), not VERSION_TTL later."""
+        self._versions.clear()
+
     async def bump_catalog_epoch(self, redis: Redis) -> None:
         await bump_catalog_epoch(redis)
         self._versions.pop(_EPOCH, None)  # this process sees it at once
