@@ -153,7 +153,8 @@ class PublicReads:
             if substituted:  # the view must see the document itself
                 scope, body = _with_query(scope, req)
             if analysis.mutation:
-                send = self._announcing(state.redis, send, analysis.changes_catalog)
+                send = self._announcing(state.redis, send, _client(scope),
+                                        analysis.changes_catalog)
             await self._pass(scope, receive, send, body)
             return None
         key = (sha or apq.sha256_of(req.query), req.operation_name or "",
@@ -164,12 +165,14 @@ class PublicReads:
                       prepared: Prepared) -> None:
         """Answer a public read from the cache, rendering it first when it is missing or stale."""
         state = scope["app"].state.boxoffice
+        wrote = self.cache.recent_write(_client(scope, headers))
         try:
-            versions = await self.cache.versions(state.redis, prepared.show_ids)
+            versions = await self.cache.versions(state.redis, prepared.show_ids,
+                                                 fresh=wrote is not None)
         except Exception:  # Redis trouble: answer uncached rather than not at all
             log.warning("seat versions unavailable; serving uncached", exc_info=True)
             return await self._pass(_as_post(scope), receive, send, _json_body(prepared.req))
-        entry = self.cache.lookup(prepared.key, versions)
+        entry = self.cache.lookup(prepared.key, versions, written_at=wrote)
         if entry is None:
             entry = await self._render(scope, receive, send, prepared.key, versions,
                                        prepared.analysis, prepared.req)
@@ -213,14 +216,14 @@ class PublicReads:
             future.set_result(entry)
         return entry
 
-    def _announcing(self, redis: Any, send: Send, catalog: bool) -> Send:
-        """After a mutation ran and before its answer leaves: forget the seat versions this
-        process trusts (its seat events are already published), and for a mutation beyond
-        seats move the catalog epoch, so the client's next read never gets an older answer."""
+    def _announcing(self, redis: Any, send: Send, client: str, catalog: bool) -> Send:
+        """After a mutation ran and before its answer leaves: note that this client wrote
+        (its next reads see it at once), and for a mutation beyond seats move the catalog
+        epoch, so no client's next read gets an answer cached before it."""
 
         async def announced(message: Message) -> None:
             if message["type"] == "http.response.start":
-                self.cache.forget_versions()
+                self.cache.note_write(client)
                 if catalog:
                     try:
                         await self.cache.bump_catalog_epoch(redis)
@@ -247,6 +250,14 @@ class PublicReads:
 # --- HTTP plumbing ----------------------------------------------------------------------------
 
 _REPLACED = {b"content-length", b"cache-control"}
+
+
+def _client(scope: Scope, headers: dict[str, str] | None = None) -> str:
+    """Who is asking, for read-your-writes: the first X-Forwarded-For address behind a proxy,
+    else the peer address. (Spoofing it only makes one's own reads fresher.)"""
+    headers = _headers(scope) if headers is None else headers
+    forwarded = headers.get("x-forwarded-for", "").split(",")[0].strip()
+    return forwarded or str((scope.get("client") or ("",))[0])
 
 
 def _headers(scope: Scope) -> dict[str, str]:

@@ -29,6 +29,10 @@ VERSION_TTL = 0.1  # seconds a process trusts the seat version it last read for 
 # moved by every change to public data that is not a seat change (cancelShow, catalog imports)
 EPOCH_KEY = "catalog:epoch"
 _EPOCH = 0  # the epoch's slot among the show ids (no show has id 0)
+# re-renders per key when its versions move: a burst of 5, then 10 a second (a seat map then
+# trails a busy show by at most 0.1 s more, and costs at most ~10 renders a second)
+RENDER_BURST = 5.0
+RENDER_RATE = 10.0
 _ENTRY_OVERHEAD = 300  # bytes of Python objects around each entry's payload, roughly
 
 K = TypeVar("K", bound=Hashable)
@@ -84,6 +88,12 @@ class Rendered:
     versions: tuple[int, ...]  # seat versions of the shows it depends on, in key order
     expires: float  # monotonic deadline (catalog data without a version to watch)
     headers: tuple[tuple[bytes, bytes], ...]  # content-type, cache-control, etag, vary
+    tokens: float = RENDER_BURST - 1  # the key's render budget left when this was rendered
+    stamp: float = 0.0  # monotonic time of the render
+
+
+def _tokens(entry: Rendered, now: float) -> float:
+    return min(RENDER_BURST, entry.tokens + (now - entry.stamp) * RENDER_RATE)
 
 
 async def bump_catalog_epoch(redis: Redis) -> None:
@@ -106,33 +116,52 @@ class ResponseCache:
         self._reads: dict[int, asyncio.Future[int]] = {}
         # one render per key at a time: concurrent misses wait for the first one
         self.inflight: dict[tuple[str, ...], asyncio.Future[Rendered | None]] = {}
+        # client address -> when it last committed a change here (bounded, see note_write)
+        self._writers: dict[str, float] = {}
 
-    def lookup(self, key: tuple[str, ...], versions: tuple[int, ...]) -> Rendered | None:
+    def lookup(self, key: tuple[str, ...], versions: tuple[int, ...],
+               written_at: float | None = None, now: float | None = None) -> Rendered | None:
+        """The entry to answer with, or None to render. An entry whose versions moved is
+        re-rendered while the key has render budget left; past it (a show changing many
+        times a second) it is served for at most 1 / RENDER_RATE s more: exact answers
+        while that is cheap, a bounded CPU cost per key when it is not. A client that wrote
+        at `written_at` never gets an entry rendered before that (read-your-writes)."""
+        now = time.monotonic() if now is None else now
         entry = self.entries.get(key)
-        if entry is None or entry.versions != versions or entry.expires <= time.monotonic():
+        if entry is None or entry.expires <= now:
             metrics.inc("response_cache_misses")
             return None
+        if entry.versions != versions:
+            if _tokens(entry, now) >= 1 or (written_at is not None and written_at >= entry.stamp):
+                metrics.inc("response_cache_misses")
+                return None
+            metrics.inc("response_cache_coalesced")
         metrics.inc("response_cache_hits")
         return entry
 
     def store(self, key: tuple[str, ...], body: bytes, cache_control: str,
-              versions: tuple[int, ...], ttl: float) -> Rendered:
+              versions: tuple[int, ...], ttl: float, now: float | None = None) -> Rendered:
+        now = time.monotonic() if now is None else now
         etag = etag_of(body)
         headers = ((b"content-type", b"application/json"),
                    (b"cache-control", cache_control.encode()), (b"etag", etag.encode()),
                    (b"vary", b"X-API-Key"))
+        previous = self.entries.get(key)
+        tokens = (_tokens(previous, now) if previous else RENDER_BURST) - 1
         entry = Rendered(body=body, etag=etag, cache_control=cache_control, versions=versions,
-                         expires=time.monotonic() + ttl, headers=headers)
+                         expires=now + ttl, headers=headers, tokens=max(0.0, tokens),
+                         stamp=now)
         self.entries.put(key, entry, len(body) + sum(len(k) for k in key))
         return entry
 
-    async def versions(self, redis: Redis, show_ids: Sequence[int]) -> tuple[int, ...]:
+    async def versions(self, redis: Redis, show_ids: Sequence[int],
+                       fresh: bool = False) -> tuple[int, ...]:
         """The catalog epoch, then the current seat version of each show (recently read
-        ones from memory)."""
+        ones from memory unless `fresh`)."""
         now = time.monotonic()
         out = []
         for show_id in (_EPOCH, *show_ids):
-            hit = self._versions.get(show_id)
+            hit = None if fresh else self._versions.get(show_id)
             if hit is not None and now - hit[1] < VERSION_TTL:
                 out.append(hit[0])
             else:
@@ -141,10 +170,16 @@ class ResponseCache:
                 seatcache.touch(show_id)  # served from here, still hot for the reconciler
         return tuple(out)
 
-    def forget_versions(self) -> None:
-        """Re-read every version on its next use: this process just committed a change, and
-        its own clients must read it at once (read-your-writes), not VERSION_TTL later."""
-        self._versions.clear()
+    def note_write(self, client: str) -> None:
+        """`client` just committed a change through this process (read-your-writes)."""
+        if len(self._writers) > 50_000:
+            self._writers.clear()
+        self._writers[client] = time.monotonic()
+
+    def recent_write(self, client: str) -> float | None:
+        """When `client` last wrote, if within the last second."""
+        at = self._writers.get(client)
+        return at if at is not None and time.monotonic() - at < 1.0 else None
 
     async def bump_catalog_epoch(self, redis: Redis) -> None:
         await bump_catalog_epoch(redis)

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from boxoffice.services.responsecache import _ENTRY_OVERHEAD, ByteLRU, ResponseCache
+from boxoffice.services.responsecache import (
+    _ENTRY_OVERHEAD,
+    RENDER_BURST,
+    RENDER_RATE,
+    ByteLRU,
+    ResponseCache,
+)
 
 
 def test_byte_lru_never_holds_more_than_its_bound() -> None:
@@ -34,3 +40,24 @@ def test_entries_serve_only_their_versions_and_within_their_ttl() -> None:
     zero = ResponseCache(max_bytes=0)  # RESPONSE_CACHE_MB=0: nothing is ever kept
     zero.store(key, b"{}", "public, max-age=1", (), ttl=60)
     assert zero.lookup(key, ()) is None
+
+
+def test_a_busy_key_is_rendered_within_its_budget_but_writers_see_their_change() -> None:
+    cache = ResponseCache(max_bytes=1 << 20)
+    key = ("seatmap", "", '{"showId":"1"}')
+    now = 1000.0
+    renders = 0
+    version = 0
+    for _ in range(20):  # the show changes 20 times within a few milliseconds
+        version += 1
+        now += 0.001
+        if cache.lookup(key, (0, version), now=now) is None:
+            renders += 1
+            cache.store(key, b"{}", "public, max-age=1", (0, version), ttl=30, now=now)
+    assert renders == RENDER_BURST  # then the last rendering is served, for a moment
+    stale = cache.lookup(key, (0, version + 1), now=now)
+    assert stale is not None and stale.versions != (0, version + 1)
+    # ...but never to a client that wrote after it was rendered
+    assert cache.lookup(key, (0, version + 1), written_at=now, now=now) is None
+    # and the budget comes back: one render per 1 / RENDER_RATE s
+    assert cache.lookup(key, (0, version + 1), now=now + 1 / RENDER_RATE) is None
