@@ -89,8 +89,8 @@ async def lookup(redis: Redis, sha256: str) -> str:
 
 async def register(redis: Redis, sha256: str, query: str) -> None:
     """Remember a verified document (documents longer than MAX_QUERY are executed, not kept)."""
-    if len(query) > MAX_QUERY or _LOCAL.get(sha256) is not None:
-        return
+    if len(query) > MAX_QUERY:
+        return  # (clients send the query only after a PersistedQueryNotFound: rare)
     await redis.set(redis_key(sha256), query, ex=REDIS_TTL)
     _LOCAL.put(sha256, query, len(query) + 64)
 
