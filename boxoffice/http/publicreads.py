@@ -135,13 +135,18 @@ class PublicReads:
         if persisted is not None and not persisted.register:
             try:
                 req.query = await apq.lookup(state.redis, persisted.sha256)
-            except apq.PersistedQueryNotFound:
+            except Exception as exc:  # unknown, or Redis unreachable: the client sends the query
+                if not isinstance(exc, apq.PersistedQueryNotFound):
+                    log.warning("persisted query lookup failed", exc_info=True)
                 metrics.inc("apq_not_found")
                 await _respond(send, 200, apq.NOT_FOUND_BODY, NO_STORE)
                 return None
             substituted = True
         elif persisted is not None and req.query is not None:
-            await apq.register(state.redis, persisted.sha256, req.query)
+            try:
+                await apq.register(state.redis, persisted.sha256, req.query)
+            except Exception:  # Redis unreachable: answer anyway, register next time
+                log.warning("persisted query not registered", exc_info=True)
         if not isinstance(req.query, str) or not (
                 req.operation_name is None or isinstance(req.operation_name, str)):
             await self._pass(scope, receive, send, body)

@@ -12,8 +12,10 @@ from typing import Any
 import httpx2
 import pytest
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from boxoffice import db, metrics
+from boxoffice.http import apq as apq_module
 from boxoffice.http.publicdocs import POLICIES, Policy
 from boxoffice.services import responsecache, seatcache
 from boxoffice.services.responsecache import bump_catalog_epoch
@@ -299,3 +301,24 @@ async def test_a_client_reads_its_own_seat_changes_at_once(
         await reserve(api, await api.token(f"fan{i}@example.com"), show.show_id, [seat])
         after = (await post(api, body)).json()["data"]["seatMap"]
         assert after["held"] == i + 1 and after["version"] > before["version"]
+
+
+async def test_redis_unreachable_degrades_to_uncached_answers(
+        api: Any, app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Persisted queries and versions live in Redis; without it a client is asked for the
+    query and gets an uncached answer, never a 500."""
+    await make_show(rows=1, per_row=2, name="NoRedis")
+    redis = app.state.boxoffice.redis
+
+    async def down(*args: Any, **kwargs: Any) -> Any:
+        raise RedisConnectionError("Redis is down")
+
+    monkeypatch.setattr(redis, "get", down)
+    monkeypatch.setattr(redis, "set", down)
+    apq_module.clear_local()
+    unknown = await get(api, apq(CITIES, {}))
+    assert unknown.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+    answered = await get(api, apq(CITIES, {}, register=True))
+    assert answered.status_code == 200
+    assert answered.json()["data"]["cities"][0]["name"] == "City NoRedis"
+    assert answered.headers["cache-control"] == "private, no-store"
