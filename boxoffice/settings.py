@@ -77,6 +77,8 @@ class Settings:
     rate_per_address: float = 20.0
     burst_per_address: int = 200
     metrics_token: str | None = None
+    # rendered public responses kept per process (boxoffice/http/publicreads.py)
+    response_cache_mb: int = 32
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -104,6 +106,7 @@ class Settings:
             notify_max_attempts=_int("NOTIFY_MAX_ATTEMPTS", 6),
             ticket_signing_keys=os.environ.get("TICKET_SIGNING_KEYS") or None,
             **_surface_from_env(),
+            response_cache_mb=_int("RESPONSE_CACHE_MB", 32),
         )
 
 

@@ -10,6 +10,7 @@ from strawberry.types.graphql import OperationType
 
 from resolvers.booking import BookingMutation, BookingQuery
 from resolvers.catalog import CatalogQuery
+from resolvers.seatlayout import SeatLayoutQuery
 from resolvers.subscriptions import SharedEventExecution, Subscription
 from resolvers.tickets import TicketMutation
 from schema.extensions import EXTENSIONS
@@ -18,7 +19,7 @@ from schema.timebudget import within_budget
 
 
 @strawberry.type
-class Query(CatalogQuery, BookingQuery):
+class Query(CatalogQuery, BookingQuery, SeatLayoutQuery):
     pass
 
 

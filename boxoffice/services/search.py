@@ -200,7 +200,10 @@ def _matches(p: PreparedSearch, a: _Args, *, count: bool = False) -> tuple[str, 
         if len(p.keyword) >= TRGM_MIN_KEYWORD:
             match += (f" OR word_similarity({a.add(p.keyword, '::text')}, lower(title))"
                       f" > {TRGM_THRESHOLD}")
-        where.append(f"s.movie IN (SELECT id FROM movie WHERE {match})")
+        # an array computed once (InitPlan): as `IN (SELECT …)` the planner joined movie per
+        # show and ran word_similarity once per show instead of once per movie (8 ms -> 1.4 ms
+        # for keyword + city on the --scale 100 catalog)
+        where.append(f"s.movie = ANY(ARRAY(SELECT id FROM movie WHERE {match}))")
 
     place: list[str] = []
     distance = "NULL::float8"
@@ -331,8 +334,8 @@ def _cursor_key(secret: str) -> bytes:
 
 
 def _mac(body: bytes, secret: str | None = None) -> bytes:
-    key = _cursor_key(secret or get_settings().secret_key)
-    return hmac.new(key, body, hashlib.sha256).digest()[:16]
+    # hmac.digest is the one-shot C path, cheaper than hmac.new(...).digest()
+    return hmac.digest(_cursor_key(secret or get_settings().secret_key), body, "sha256")[:16]
 
 
 def _b64(raw: bytes) -> str:
@@ -352,9 +355,12 @@ def _fingerprint(sort: str, keyword: str | None, city: str | None,
     return hashlib.sha256(json.dumps(basis).encode()).hexdigest()[:16]
 
 
+# one encoder for every cursor: json.dumps(..., separators=…) builds a new one per call (8 µs)
+_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"))
+
+
 def _encode_cursor(p: PreparedSearch, keys: list[Any]) -> str:
-    body = json.dumps({"f": p.fingerprint, "t": _to_us(p.since), "k": keys},
-                      separators=(",", ":")).encode()
+    body = _COMPACT_JSON.encode({"f": p.fingerprint, "t": _to_us(p.since), "k": keys}).encode()
     return f"{_b64(body)}.{_b64(_mac(body))}"
 
 
