@@ -27,7 +27,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from boxoffice import metrics
 from boxoffice.auth import verify_api_key
-from boxoffice.http import apq
+from boxoffice.http import apq, jsonbody
 from boxoffice.http.publicdocs import Analysis, analyse
 from boxoffice.services.responsecache import ByteLRU, Rendered, ResponseCache
 
@@ -106,7 +106,7 @@ class PublicReads:
                     return await self.view(scope, receive, send)  # GraphiQL and friends
                 req = _from_params(params)
             else:
-                data = json.loads(raw)
+                data = jsonbody.decode(raw)  # deep or bad JSON: the view answers 400
                 if not isinstance(data, dict):
                     raise BadRequest  # batches and the like: the view's business
                 req = GraphQLRequest(data.get("query"), data.get("variables"),
@@ -272,7 +272,7 @@ def _headers(scope: Scope) -> dict[str, str]:
 def _from_params(params: dict[str, str]) -> GraphQLRequest:
     def load(name: str) -> Any:
         raw = params.get(name)
-        return json.loads(raw) if raw else None
+        return jsonbody.decode(raw) if raw else None
 
     return GraphQLRequest(params.get("query"), load("variables"), params.get("operationName"),
                           load("extensions"))
