@@ -20,6 +20,11 @@ def _int(name: str, default: int) -> int:
     return int(raw) if raw not in (None, "") else default
 
 
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    return float(raw) if raw not in (None, "") else default
+
+
 def _bool_off(name: str) -> bool:
     """True unless the variable says off/false/0/no."""
     return os.environ.get(name, "on").strip().lower() not in {"off", "false", "0", "no"}
@@ -56,6 +61,9 @@ class Settings:
     notify_max_attempts: int = 6
     notify_backoff_seconds: float = 2.0
     notify_backoff_max_seconds: float = 300.0
+    # on-sale waiting room: fans admitted per second per show, how long an admission lasts
+    admission_rate: float = 50.0
+    admission_seconds: int = 600
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -81,6 +89,8 @@ class Settings:
             ),
             smtp_from=os.environ.get("SMTP_FROM") or "BoxOffice <tickets@boxoffice.local>",
             notify_max_attempts=_int("NOTIFY_MAX_ATTEMPTS", 6),
+            admission_rate=_float("ADMISSION_RATE", 50.0),
+            admission_seconds=_int("ADMISSION_SECONDS", 600),
         )
 
 

@@ -4,19 +4,27 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.types import ExecutionContext
 
+from resolvers.account import AccountQuery
 from resolvers.booking import BookingMutation, BookingQuery
 from resolvers.catalog import CatalogQuery
-from resolvers.subscriptions import SharedEventExecution, Subscription
+from resolvers.subscriptions import SharedEventExecution
+from resolvers.subscriptions import Subscription as BookingSubscription
+from resolvers.waitingroom import WaitingRoomMutation, WaitingRoomSubscription
 from schema.extensions import EXTENSIONS
 
 
 @strawberry.type
-class Query(CatalogQuery, BookingQuery):
+class Query(CatalogQuery, BookingQuery, AccountQuery):
     pass
 
 
 @strawberry.type
-class Mutation(BookingMutation):
+class Mutation(BookingMutation, WaitingRoomMutation):
+    pass
+
+
+@strawberry.type
+class Subscription(BookingSubscription, WaitingRoomSubscription):
     pass
 
 

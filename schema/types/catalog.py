@@ -12,7 +12,7 @@ from strawberry.types import Info
 
 from boxoffice.services.catalog import CinemaRow, CityRow, MovieRow, SeatMapSnapshot, ShowRow
 from boxoffice.services.search import SearchHit
-from schema.types.enums import SearchSort, SeatStatus
+from schema.types.enums import SearchSort, SeatStatus, ShowStatus
 
 
 @strawberry.type
@@ -117,12 +117,17 @@ class Show:
     available_seats: int
     movie_id: strawberry.Private[int]
     cinema_id: strawberry.Private[int]
+    on_sale_at: datetime | None = strawberry.field(
+        default=None, description="When tickets go on sale; null: on sale now. Before it "
+        "reserve is refused and fans join the waiting room (joinWaitingRoom).")
+    status: ShowStatus = ShowStatus.SCHEDULED
 
     @classmethod
     def from_row(cls, r: ShowRow) -> Show:
         return cls(id=strawberry.ID(str(r.id)), starts_at=r.starts_at, hall_name=r.hall_name,
                    total_seats=r.total_seats, available_seats=r.free_seats,
-                   movie_id=r.movie_id, cinema_id=r.cinema_id)
+                   movie_id=r.movie_id, cinema_id=r.cinema_id, on_sale_at=r.on_sale_at,
+                   status=ShowStatus(r.status))
 
     @strawberry.field
     async def movie(self, info: Info[Any, None]) -> Movie:
