@@ -225,6 +225,11 @@ class SearchInput:
         default=None, name="datetime",
         description="Shows starting at or after this instant (with offset); default now.",
     )
+    min_adjacent_seats: int | None = strawberry.field(
+        default=None,
+        description="Only shows with at least this many adjacent FREE seats in one row "
+        "(1 to 100); as fresh as availableSeats (~2 s).",
+    )
     # nullable as in the contract; null means the default
     sort: SearchSort | None = SearchSort.SHOWTIME
     first: int | None = strawberry.field(default=20, description="Page size, 1 to 100.")
