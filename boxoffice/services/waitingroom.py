@@ -13,9 +13,9 @@ kept in Redis and never shown; a fan who joins later gets 1 + an arrival sequenc
 joined): every early fan in random order, then late arrivals in arrival order. Before the draw
 `position` is the number of fans in it so far (the caller's worst case), never their rank.
 
-Admission: a token bucket of ADMISSION_RATE tokens a second (at most one second's worth banked,
-one token at opening) pops fans from the front of the line into `admitted` for
-ADMISSION_SECONDS. It is advanced atomically (one Lua call) on every access — join, reserve,
+Admission: a token bucket of ADMISSION_RATE tokens a second (one token at opening, at most two
+seconds' worth banked, so a late cron tick loses nothing and an idle room bursts little) pops
+fans from the front of the line into `admitted` for ADMISSION_SECONDS. It is advanced atomically (one Lua call) on every access — join, reserve,
 ticket reads — and every second by the worker's cron for every active room, so the line moves
 even when nobody asks; whoever admits fans publishes on the room channel so `waitingRoom`
 subscribers re-read their ticket.
@@ -98,7 +98,7 @@ local function advance()
   local s = redis.call('HMGET', st, 'tokens', 'last')
   local tokens, last = tonumber(s[1]), tonumber(s[2])
   if not tokens or not last then tokens, last = 1, onsale end
-  tokens = math.min(math.max(rate, 1), tokens + math.max(0, now - last) * rate / 1000)
+  tokens = math.min(math.max(2 * rate, 1), tokens + math.max(0, now - last) * rate / 1000)
   local k = math.min(math.floor(tokens), 1000)  -- bounded: unpack() has a stack limit
   local n = 0
   if k > 0 then
