@@ -15,10 +15,10 @@ joined): every early fan in random order, then late arrivals in arrival order. B
 
 Admission: a token bucket of ADMISSION_RATE tokens a second (one token at opening, at most two
 seconds' worth banked, so a late cron tick loses nothing and an idle room bursts little) pops
-fans from the front of the line into `admitted` for ADMISSION_SECONDS. It is advanced atomically (one Lua call) on every access — join, reserve,
-ticket reads — and every second by the worker's cron for every active room, so the line moves
-even when nobody asks; whoever admits fans publishes on the room channel so `waitingRoom`
-subscribers re-read their ticket.
+fans from the front of the line into `admitted` for ADMISSION_SECONDS. It is advanced
+atomically (one Lua call) on every access — join, reserve, ticket reads — and every second by
+the worker's cron for every active room, so the line moves even when nobody asks; whoever
+admits fans publishes on the room channel so `waitingRoom` subscribers re-read their ticket.
 
 `reserve` (resolvers call `admission_check`, one Lua call, only for shows with `on_sale_at`):
 before `on_sale_at` it is refused; from then on, while the room is not empty (someone waiting or
