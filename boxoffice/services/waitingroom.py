@@ -36,6 +36,7 @@ queue again. Seats and bookings never depend on Redis.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
@@ -46,7 +47,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
+from redis.exceptions import NoScriptError, RedisError
 
 from boxoffice import db
 from boxoffice.events import room_channel
@@ -140,6 +141,7 @@ if not rank then
 end
 return {'waiting', rank + 1, 0, now, moved}
 """
+_ROOM_SHA = hashlib.sha1(_ROOM.encode()).hexdigest()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -230,12 +232,14 @@ def _rate(deps: Deps) -> float:
 async def _call(deps: Deps, show_id: int, on_sale_at: datetime, user_id: int | None,
                 mode: str) -> _Answer:
     r: Any = deps.redis  # redis-py's stubs want str arguments
-    raw = await r.eval(
-        _ROOM, 3, line_key(show_id), admitted_key(show_id), state_key(show_id),
-        "" if user_id is None else str(user_id), mode, _ms(on_sale_at), repr(_rate(deps)),
-        deps.settings.admission_seconds * 1000,
-        repr(secrets.randbits(52) / 2**52),  # the hidden lottery score, used only before opening
-    )
+    args = (3, line_key(show_id), admitted_key(show_id), state_key(show_id),
+            "" if user_id is None else str(user_id), mode, _ms(on_sale_at), repr(_rate(deps)),
+            deps.settings.admission_seconds * 1000,
+            repr(secrets.randbits(52) / 2**52))  # the hidden lottery score (before opening)
+    try:
+        raw = await r.evalsha(_ROOM_SHA, *args)
+    except NoScriptError:  # a restarted or wiped Redis: EVAL sends (and caches) the script
+        raw = await r.eval(_ROOM, *args)
     kind = raw[0].decode() if isinstance(raw[0], bytes) else str(raw[0])
     answer = _Answer(kind, int(raw[1]), int(raw[2]), int(raw[3]), int(raw[4]))
     if answer.moved:
