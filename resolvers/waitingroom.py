@@ -10,12 +10,13 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.types import Info
 
+from boxoffice.db import Busy
 from boxoffice.realtime.roomfeed import room_updates
 from boxoffice.services import waitingroom
 from boxoffice.services.outcomes import InvalidOutcome
 from boxoffice.services.reserve import parse_id
 from schema.context import Context
-from schema.errors import bad_input, coded
+from schema.errors import TRY_AGAIN, bad_input, coded
 from schema.permissions import require_user
 from schema.types.booking import InvalidRequest
 from schema.types.waitingroom import NotAdmitted, WaitingRoomTicket
@@ -62,6 +63,9 @@ class WaitingRoomMutation:
             return ticket_type(await waitingroom.join(info.context.state.deps, sid, user.id))
         except waitingroom.RoomError as exc:
             raise _room_error(exc) from None
+        except Busy as exc:
+            raise coded("The waiting room is briefly unavailable; please retry",
+                        TRY_AGAIN) from exc
 
 
 @strawberry.type

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncGenerator
 
+from boxoffice.db import Busy
 from boxoffice.events import room_channel
 from boxoffice.realtime.hub import Hub
 from boxoffice.services import waitingroom
@@ -29,7 +30,11 @@ async def room_updates(hub: Hub, deps: Deps, show_id: int,
     async with hub.subscribe(room_channel(show_id)) as inbox:
         last: RoomTicket | None = None
         while True:
-            ticket = await waitingroom.join(deps, show_id, user_id)
+            try:
+                ticket = await waitingroom.join(deps, show_id, user_id)
+            except Busy:  # Redis unreachable for a moment: the hub reconnects, we look again
+                await asyncio.sleep(IDLE_REREAD_SECONDS)
+                continue
             if ticket != last:
                 yield ticket
                 last = ticket

@@ -281,15 +281,16 @@ async def _joinable(show_id: int) -> RoomShow:
 
 
 async def join(deps: Deps, show_id: int, user_id: int) -> RoomTicket:
-    """Join the show's room (idempotent per user: a second call returns the current ticket)."""
+    """Join the show's room (idempotent per user: a second call returns the current ticket).
+    Raises RoomError for a show that cannot be joined, db.Busy while Redis is unreachable."""
     show = await _joinable(show_id)
     if show.on_sale_at is None:
         return _no_room(show_id)
-    answer = await _call(deps, show_id, show.on_sale_at, user_id, "join")
     try:
+        answer = await _call(deps, show_id, show.on_sale_at, user_id, "join")
         await deps.redis.sadd(ACTIVE_KEY, str(show_id))  # type: ignore[misc]
-    except RedisError:
-        log.warning("could not mark room %s active", show_id, exc_info=True)
+    except RedisError as exc:
+        raise db.Busy("waiting room unavailable") from exc
     return _ticket(deps, show, answer)
 
 
@@ -317,6 +318,9 @@ async def admission_check(deps: Deps, user_id: int,
         return None
     try:
         answer = await _call(deps, show_id, show.on_sale_at, user_id, "gate")
+        if answer.kind == "waiting":
+            # an implicit join (a fan who never joined) also makes the room worth advancing
+            await deps.redis.sadd(ACTIVE_KEY, str(show_id))  # type: ignore[misc]
     except RedisError as exc:
         raise db.Busy("waiting room unavailable") from exc
     if answer.kind == "before":
@@ -326,9 +330,6 @@ async def admission_check(deps: Deps, user_id: int,
     if answer.kind in ("open", "admitted"):
         return None
     t = _ticket(deps, show, answer)
-    if answer.kind == "waiting":
-        # an implicit join (a fan who never joined) also makes the room worth advancing
-        await deps.redis.sadd(ACTIVE_KEY, str(show_id))  # type: ignore[misc]
     return NotAdmittedOutcome(show_id, t.position, t.etr_seconds)
 
 
