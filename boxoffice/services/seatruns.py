@@ -28,7 +28,14 @@ from redis.asyncio import Redis
 from boxoffice import db
 from boxoffice.services.catalog import SeatRow
 from boxoffice.services.search import PreparedSearch, candidates_sql
-from boxoffice.services.seatcache import CACHE_TTL_SECONDS, get_seat_map, version_key
+from boxoffice.services.seatcache import (
+    CACHE_TTL_SECONDS,
+    decode,
+    get_seat_map,
+    load_meta,
+    read_cached,
+    version_key,
+)
 
 _HALL_TTL = 300.0
 _HALLS: dict[int, tuple[float, int]] = {}
@@ -88,11 +95,23 @@ async def hall_runs(hall_ids: Iterable[int]) -> dict[int, int]:
 
 
 async def _recompute(redis: Redis, show_id: int) -> int:
-    view = await get_seat_map(redis, show_id)
-    if view is None:
+    """From the cached bitmap; a cold cache is refilled like a `seatMap` read would. Reading
+    the bitmap directly (not through get_seat_map) does not mark the show hot: a search must not
+    make the refresher reconcile every show it looked at."""
+    version, bitmap, token = await read_cached(redis, show_id)
+    meta = await load_meta(redis, show_id, token)
+    if meta is None:
         return 0
-    run = _run_of(view.seats)
-    await redis.set(run_key(show_id), f"{view.version}:{run}", ex=CACHE_TTL_SECONDS)
+    n = len(meta.labels)
+    if version is not None and bitmap is not None and len(bitmap) == (n + 3) // 4:
+        codes = decode(bitmap, n)
+        run = longest_run((meta.rows[i], meta.xs[i], codes[i] in (0, 3)) for i in range(n))
+    else:
+        view = await get_seat_map(redis, show_id)
+        if view is None:
+            return 0
+        version, run = view.version, _run_of(view.seats)
+    await redis.set(run_key(show_id), f"{version}:{run}", ex=CACHE_TTL_SECONDS)
     return run
 
 

@@ -3,13 +3,25 @@ cache, with pages, cursors and totalCount that agree."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
+
+from boxoffice.services.seatcache import clear_seat_cache
 from boxoffice.services.seatruns import longest_run, run_key
 from tests.api.booking_ops import RESERVE, operation
 from tests.factories import make_show
 
 SEARCH = operation("Search")
+
+
+@pytest.fixture(autouse=True)
+def _forget_seat_cache() -> Iterator[None]:
+    """Show ids recur across tests: leave no in-process seat metadata or hot shows behind."""
+    clear_seat_cache()
+    yield
+    clear_seat_cache()
 
 
 async def search(api, **inp: Any) -> dict[str, Any]:
