@@ -8,6 +8,7 @@ import pytest
 from gql.transport.exceptions import TransportQueryError
 
 from boxoffice import db
+from boxoffice.services import waitingroom as room
 from tests.api.booking_ops import operation
 from tests.factories import make_show
 from tests.realtime.support import graphql, subscribed
@@ -50,3 +51,20 @@ async def test_the_subscription_needs_a_user(servers, world):
             await sub.next()
         assert anonymous.value.errors is not None
         assert anonymous.value.errors[0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_after_a_redis_wipe_the_subscription_puts_its_fan_back(servers, world, redis):
+    a, _ = servers
+    show = await make_show(rows=1, per_row=2)
+    await db.pool().execute(
+        "UPDATE show SET on_sale_at = now() + interval '1 hour' WHERE id = $1", show.show_id)
+    fan = world.tokens[0]
+    async with subscribed(a, world.init(fan), ROOM_SUB, {"showId": str(show.show_id)}) as sub:
+        assert (await sub.next())["waitingRoom"]["position"] == 1
+        await redis.flushdb()  # this test run's own Redis database
+        line = room.line_key(show.show_id)
+        deadline = asyncio.get_running_loop().time() + 20
+        while await redis.zcard(line) == 0:  # the next re-read rejoins (within ~5 s)
+            assert asyncio.get_running_loop().time() < deadline, "the fan was not put back"
+            await asyncio.sleep(0.1)
+        assert not sub.done.is_set() and sub.error is None
