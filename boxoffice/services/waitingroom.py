@@ -57,7 +57,7 @@ from boxoffice.services.outcomes import InvalidOutcome
 log = logging.getLogger(__name__)
 
 ACTIVE_KEY = "rooms:active"
-MIN_RATE = 0.001  # a rate of 0 would never admit anyone: treat it as "very slow"
+MIN_RATE = 0.001  # ADMISSION_RATE=0 pauses admission; estimates then assume this rate
 
 
 def line_key(show_id: int) -> str:
@@ -96,6 +96,7 @@ if now < onsale then
 end
 
 local function advance()
+  if rate <= 0 then return 0 end  -- admission paused
   local s = redis.call('HMGET', st, 'tokens', 'last')
   local tokens, last = tonumber(s[1]), tonumber(s[2])
   if not tokens or not last then tokens, last = 1, onsale end
@@ -233,7 +234,8 @@ async def _call(deps: Deps, show_id: int, on_sale_at: datetime, user_id: int | N
                 mode: str) -> _Answer:
     r: Any = deps.redis  # redis-py's stubs want str arguments
     args = (3, line_key(show_id), admitted_key(show_id), state_key(show_id),
-            "" if user_id is None else str(user_id), mode, _ms(on_sale_at), repr(_rate(deps)),
+            "" if user_id is None else str(user_id), mode, _ms(on_sale_at),
+            repr(max(0.0, float(deps.settings.admission_rate))),
             deps.settings.admission_seconds * 1000,
             repr(secrets.randbits(52) / 2**52))  # the hidden lottery score (before opening)
     try:

@@ -193,3 +193,15 @@ async def test_join_refuses_unknown_and_cancelled_shows(redis, show):
     with pytest.raises(room.RoomError) as cancelled:
         await room.join(deps, show, fan)
     assert cancelled.value.code == "BAD_USER_INPUT"
+
+
+async def test_a_zero_rate_pauses_admission(redis, show):
+    deps = deps_with(redis, rate=0)
+    fans = await users(3)
+    for uid in fans:
+        await room.join(deps, show, uid)
+    await set_on_sale(show, "-1 millisecond")
+    await room.advance_active_rooms(deps)
+    tickets = [await room.ticket(deps, show, uid) for uid in fans]
+    assert sorted(t.position for t in tickets if t is not None) == [1, 2, 3]
+    assert isinstance(await room.admission_check(deps, fans[0], show), room.NotAdmittedOutcome)
