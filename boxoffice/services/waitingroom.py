@@ -73,7 +73,8 @@ def state_key(show_id: int) -> str:
 
 
 # KEYS: line, admitted, state. ARGV: user ('' for a tick), mode (gate | join | peek | tick),
-# on_sale_at ms, rate per second, admission ms, a lottery score in [0, 1) from `secrets`.
+# on_sale_at ms, rate per second, admission ms, a lottery score in [0, 1) from `secrets`, the
+# keys' time to live in seconds.
 # Returns {kind, position, admitted_until_ms, now_ms, admitted_by_this_call}; kind is
 # before | waiting | admitted | open (room empty: no ticket needed) | absent | tick.
 _ROOM = """
@@ -82,11 +83,15 @@ local user, mode = ARGV[1], ARGV[2]
 local onsale, rate, span = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local function keep()  -- the room outlives its show by an hour, then Redis forgets it
+  for _, k in ipairs(KEYS) do redis.call('EXPIRE', k, ARGV[7]) end
+end
 
 if now < onsale then
   local n = redis.call('ZCARD', line)
   if mode == 'join' then
     n = n + redis.call('ZADD', line, 'NX', ARGV[6], user)
+    keep()
     return {'before', n, 0, now, 0}
   end
   if mode == 'peek' and not redis.call('ZSCORE', line, user) then
@@ -118,6 +123,7 @@ local function advance()
     end
   end
   redis.call('HSET', st, 'tokens', tostring(tokens), 'last', now)
+  keep()
   return n
 end
 
@@ -230,14 +236,17 @@ def _rate(deps: Deps) -> float:
     return max(MIN_RATE, float(deps.settings.admission_rate))
 
 
-async def _call(deps: Deps, show_id: int, on_sale_at: datetime, user_id: int | None,
-                mode: str) -> _Answer:
+async def _call(deps: Deps, show: RoomShow, user_id: int | None, mode: str) -> _Answer:
+    assert show.on_sale_at is not None
+    show_id = show.id
+    ttl = max(3600, int(seconds_until(show.starts_at)) + 3600)
     r: Any = deps.redis  # redis-py's stubs want str arguments
     args = (3, line_key(show_id), admitted_key(show_id), state_key(show_id),
-            "" if user_id is None else str(user_id), mode, _ms(on_sale_at),
+            "" if user_id is None else str(user_id), mode, _ms(show.on_sale_at),
             repr(max(0.0, float(deps.settings.admission_rate))),
             deps.settings.admission_seconds * 1000,
-            repr(secrets.randbits(52) / 2**52))  # the hidden lottery score (before opening)
+            repr(secrets.randbits(52) / 2**52),  # the hidden lottery score (before opening)
+            ttl)
     try:
         raw = await r.evalsha(_ROOM_SHA, *args)
     except NoScriptError:  # a restarted or wiped Redis: EVAL sends (and caches) the script
@@ -289,7 +298,7 @@ async def join(deps: Deps, show_id: int, user_id: int) -> RoomTicket:
     if show.on_sale_at is None:
         return _no_room(show_id)
     try:
-        answer = await _call(deps, show_id, show.on_sale_at, user_id, "join")
+        answer = await _call(deps, show, user_id, "join")
         await deps.redis.sadd(ACTIVE_KEY, str(show_id))  # type: ignore[misc]
     except RedisError as exc:
         raise db.Busy("waiting room unavailable") from exc
@@ -303,7 +312,7 @@ async def ticket(deps: Deps, show_id: int, user_id: int) -> RoomTicket | None:
         return None
     if show.on_sale_at is None:
         return _no_room(show_id)
-    answer = await _call(deps, show_id, show.on_sale_at, user_id, "peek")
+    answer = await _call(deps, show, user_id, "peek")
     return None if answer.kind == "absent" else _ticket(deps, show, answer)
 
 
@@ -319,7 +328,7 @@ async def admission_check(deps: Deps, user_id: int,
     if show is None or show.on_sale_at is None or show.status == "CANCELLED":
         return None
     try:
-        answer = await _call(deps, show_id, show.on_sale_at, user_id, "gate")
+        answer = await _call(deps, show, user_id, "gate")
         if answer.kind == "waiting":
             # an implicit join (a fan who never joined) also makes the room worth advancing
             await deps.redis.sadd(ACTIVE_KEY, str(show_id))  # type: ignore[misc]
@@ -354,7 +363,8 @@ async def advance_active_rooms(deps: Deps) -> int:
                 or row["starts_at"] <= now):
             await deps.redis.srem(ACTIVE_KEY, str(show_id))  # type: ignore[misc]
             continue
-        answer = await _call(deps, show_id, row["on_sale_at"], None, "tick")
+        show = RoomShow(show_id, row["starts_at"], row["on_sale_at"], row["status"])
+        answer = await _call(deps, show, None, "tick")
         admitted += answer.moved
         if answer.kind == "tick" and answer.position == 0:
             await deps.redis.srem(ACTIVE_KEY, str(show_id))  # type: ignore[misc]

@@ -78,6 +78,9 @@ async def test_late_arrivals_go_to_the_back_in_arrival_order(redis, show):
     assert positions == [5, 6, 7, 8]  # 4 early fans still waiting (one admitted at opening)
     again = [(await room.join(deps, show, uid)).position for uid in late]
     assert again == positions  # a second join returns the current ticket
+    # the room's keys outlive the show (starting in 24 h) by an hour, then Redis forgets them
+    for key in (room.line_key(show), room.admitted_key(show), room.state_key(show)):
+        assert 24 * 3600 < await redis.ttl(key) <= 25 * 3600
 
 
 async def test_a_thousand_joins_from_one_user_take_one_place(redis, show):
