@@ -21,6 +21,11 @@ def _int(name: str, default: int) -> int:
     return int(raw) if raw not in (None, "") else default
 
 
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    return float(raw) if raw not in (None, "") else default
+
+
 def _bool_off(name: str) -> bool:
     """True unless the variable says off/false/0/no."""
     return os.environ.get(name, "on").strip().lower() not in {"off", "false", "0", "no"}
@@ -79,6 +84,9 @@ class Settings:
     metrics_token: str | None = None
     # rendered public responses kept per process (boxoffice/http/publicreads.py)
     response_cache_mb: int = 32
+    # on-sale waiting room: fans admitted per second per show, how long an admission lasts
+    admission_rate: float = 50.0
+    admission_seconds: int = 600
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -107,6 +115,8 @@ class Settings:
             ticket_signing_keys=os.environ.get("TICKET_SIGNING_KEYS") or None,
             **_surface_from_env(),
             response_cache_mb=_int("RESPONSE_CACHE_MB", 32),
+            admission_rate=_float("ADMISSION_RATE", 50.0),
+            admission_seconds=_int("ADMISSION_SECONDS", 600),
         )
 
 

@@ -21,6 +21,7 @@ from boxoffice.services.search import (
     search_count,
     search_page,
 )
+from boxoffice.services.seatruns import restrict_to_adjacent
 from schema.errors import NOT_FOUND, bad_input, coded
 from schema.types.catalog import (
     Cinema,
@@ -55,6 +56,7 @@ def _to_request(i: SearchInput) -> SearchRequest:
         radius_km=i.radius_km, postal_code=i.postal_code, starts_after=i.starts_after,
         sort=(i.sort or SearchSort.SHOWTIME).value,
         first=DEFAULT_FIRST if i.first is None else i.first, after=i.after,
+        min_adjacent_seats=i.min_adjacent_seats,
     )
 
 
@@ -116,6 +118,7 @@ class CatalogQuery:
             prepared = await prepare_search(_to_request(input))
         except SearchInputError as exc:
             raise bad_input(str(exc), exc.field) from None
+        prepared = await restrict_to_adjacent(info.context.state.redis, prepared)
         page = await search_page(prepared, with_total=_selects(info, "totalCount"))
         movies, cinemas = await _movies_and_cinemas(info, page.hits)
         return SearchConnection(

@@ -13,7 +13,7 @@ from strawberry.types import Info
 from boxoffice.services.catalog import CinemaRow, CityRow, MovieRow, SeatMapSnapshot, ShowRow
 from boxoffice.services.search import SearchHit
 from boxoffice.services.seatlayout import layout_version, status_string
-from schema.types.enums import SearchSort, SeatStatus
+from schema.types.enums import SearchSort, SeatStatus, ShowStatus
 
 
 @strawberry.type
@@ -129,12 +129,17 @@ class Show:
     available_seats: int
     movie_id: strawberry.Private[int]
     cinema_id: strawberry.Private[int]
+    on_sale_at: datetime | None = strawberry.field(
+        default=None, description="When tickets go on sale; null: on sale now. Before it "
+        "reserve is refused and fans join the waiting room (joinWaitingRoom).")
+    status: ShowStatus = ShowStatus.SCHEDULED
 
     @classmethod
     def from_row(cls, r: ShowRow) -> Show:
         return cls(id=strawberry.ID(str(r.id)), starts_at=r.starts_at, hall_name=r.hall_name,
                    total_seats=r.total_seats, available_seats=r.free_seats,
-                   movie_id=r.movie_id, cinema_id=r.cinema_id)
+                   movie_id=r.movie_id, cinema_id=r.cinema_id, on_sale_at=r.on_sale_at,
+                   status=ShowStatus(r.status))
 
     @strawberry.field
     async def movie(self, info: Info[Any, None]) -> Movie:
@@ -225,6 +230,11 @@ class SearchInput:
     starts_after: datetime | None = strawberry.field(
         default=None, name="datetime",
         description="Shows starting at or after this instant (with offset); default now.",
+    )
+    min_adjacent_seats: int | None = strawberry.field(
+        default=None,
+        description="Only shows with at least this many adjacent FREE seats in one row "
+        "(1 to 100); as fresh as availableSeats (~2 s).",
     )
     # nullable as in the contract; null means the default
     sort: SearchSort | None = SearchSort.SHOWTIME
