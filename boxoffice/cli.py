@@ -90,6 +90,12 @@ def cmd_token(args: argparse.Namespace) -> None:
         print(token)
 
 
+def cmd_import(args: argparse.Namespace) -> None:
+    from boxoffice.catalog_import.cli import run_import
+
+    raise SystemExit(run_import(args.file))
+
+
 def cmd_dev(args: argparse.Namespace) -> None:
     from boxoffice.devserver import run_dev
 
@@ -129,6 +135,10 @@ def build_parser() -> argparse.ArgumentParser:
     token = sub.add_parser("token", help="print a bearer token for each email")
     token.add_argument("emails", nargs="+")
     token.set_defaults(fn=cmd_token)
+
+    imp = sub.add_parser("import", help="load or update a catalog file (CONTRACT.md format)")
+    imp.add_argument("file", help="the catalog, JSON")
+    imp.set_defaults(fn=cmd_import)
 
     dev = sub.add_parser("dev", help="local Postgres+Redis if needed, migrate, seed, serve+worker")
     dev.add_argument("--host", default="127.0.0.1")
