@@ -22,6 +22,7 @@ from typing import Any
 
 import asyncpg
 
+from boxoffice.catalog_import.bulk import fk_checked_by_construction
 from boxoffice.catalog_import.fileformat import CatalogFile, CatalogFileError, HallEntry
 from boxoffice.catalog_import.tables import SyncResult, TableSpec, sync_rows
 from boxoffice.services.shows import insert_show_seats
@@ -262,14 +263,15 @@ async def _sync_layouts(
             *_columns(cats, 3),
         )
         seats = [(h, *seat) for h, lay in to_lay.items() for seat in sorted(lay.seats)]
-        await conn.execute(
-            """INSERT INTO cinema_seat (hall, category, row, number, label, x, y)
-               SELECT t.hall, sc.id, t.row, t.number, t.label, t.x, t.y
-               FROM unnest($1::int[], $2::text[], $3::text[], $4::int[], $5::text[], $6::int[],
-                           $7::int[]) AS t(hall, category, row, number, label, x, y)
-               JOIN seat_category sc ON sc.hall = t.hall AND sc.name = t.category""",
-            *_columns(seats, 7),
-        )
+        async with fk_checked_by_construction(conn):
+            await conn.execute(
+                """INSERT INTO cinema_seat (hall, category, row, number, label, x, y)
+                   SELECT t.hall, sc.id, t.row, t.number, t.label, t.x, t.y
+                   FROM unnest($1::int[], $2::text[], $3::text[], $4::int[], $5::text[],
+                               $6::int[], $7::int[]) AS t(hall, category, row, number, label, x, y)
+                   JOIN seat_category sc ON sc.hall = t.hall AND sc.name = t.category""",
+                *_columns(seats, 7),
+            )
     return relaid
 
 
@@ -459,16 +461,17 @@ async def _seat_shows(conn: asyncpg.Connection,
     if not everything:
         return
     prices = [(show_id, name, price) for show_id, w in everything for name, price in w.prices]
-    await conn.execute(
-        """INSERT INTO show_price (show, category, price)
-           SELECT p.show, sc.id, p.price
-           FROM unnest($1::int[], $2::text[], $3::int[]) AS p(show, name, price)
-           JOIN show s ON s.id = p.show
-           JOIN seat_category sc ON sc.hall = s.hall AND sc.name = p.name""",
-        *_columns(prices, 3),
-    )
     ids = [show_id for show_id, _ in everything]
-    await insert_show_seats(conn, ids, [w.hall for _, w in everything])
+    async with fk_checked_by_construction(conn):
+        await conn.execute(
+            """INSERT INTO show_price (show, category, price)
+               SELECT p.show, sc.id, p.price
+               FROM unnest($1::int[], $2::text[], $3::int[]) AS p(show, name, price)
+               JOIN show s ON s.id = p.show
+               JOIN seat_category sc ON sc.hall = s.hall AND sc.name = p.name""",
+            *_columns(prices, 3),
+        )
+        await insert_show_seats(conn, ids, [w.hall for _, w in everything])
     await conn.execute(
         """UPDATE show s SET total_seats = n.n, free_seats = n.n
            FROM (SELECT show, count(*)::int AS n FROM show_seat
