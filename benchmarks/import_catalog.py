@@ -55,7 +55,7 @@ def generate(shows: int, cinemas: int, per_row: int) -> dict[str, Any]:
             rows.append({"row": chr(ord("A") + letter), "seats": per_row, "category": category,
                          "price": price})
             letter += 1
-    cinema_list = []
+    cinema_list: list[dict[str, Any]] = []
     for i in range(cinemas):
         cid, _, lat, lng = CITIES[i % len(CITIES)]
         cinema_list.append({
