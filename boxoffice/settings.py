@@ -56,6 +56,8 @@ class Settings:
     notify_max_attempts: int = 6
     notify_backoff_seconds: float = 2.0
     notify_backoff_max_seconds: float = 300.0
+    # browse reads from a streaming replica (boxoffice/replica.py); booking never reads it
+    database_read_url: str | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -81,6 +83,7 @@ class Settings:
             ),
             smtp_from=os.environ.get("SMTP_FROM") or "BoxOffice <tickets@boxoffice.local>",
             notify_max_attempts=_int("NOTIFY_MAX_ATTEMPTS", 6),
+            database_read_url=os.environ.get("DATABASE_READ_URL") or None,
         )
 
 
