@@ -272,3 +272,14 @@ async def test_a_name_taken_by_another_entry_is_named(clean: None) -> None:
     with pytest.raises(CatalogConflict,
                        match=r'^cities\[0\]\.name: "Bangalore" already names city "blr"$'):
         await load(other)
+
+
+async def test_a_hall_name_taken_by_another_hall_is_named(clean: None) -> None:
+    await load(catalog())
+    other = catalog()
+    other["cinemas"][0]["halls"][1]["id"] = "screen-2"  # a new id for an existing name
+    for show in other["shows"]:
+        show["hall"] = "screen-2" if show["hall"] == "s2" else show["hall"]
+    with pytest.raises(CatalogConflict, match=r'^cinemas\[0\]\.halls\[1\]\.name: "Screen 2" '
+                                              r'already names hall "s2" of cinema "pvr-forum"$'):
+        await load(other)

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 import time
+import warnings
+
+import asyncpg
 
 from boxoffice.catalog_import import (
     CatalogFile,
@@ -23,6 +27,9 @@ def run_import(path: str) -> int:
     except CatalogFileError as exc:
         print(f"boxoffice import: {path}: {exc}", file=sys.stderr)
         return 1
+    # Piccolo's version banner and connection warning are not this command's output
+    logging.getLogger("piccolo").setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore", module=r"piccolo\.")
     try:
         report = asyncio.run(_apply(catalog))
     except CatalogFileError as exc:
@@ -30,6 +37,10 @@ def run_import(path: str) -> int:
         return 1
     except (OSError, ConnectionError) as exc:
         print(f"boxoffice import: cannot reach the database: {exc}", file=sys.stderr)
+        return 2
+    except asyncpg.PostgresError as exc:  # e.g. a database not migrated: nothing was changed
+        print(f"boxoffice import: database error ({type(exc).__name__}): {exc}; "
+              "is it migrated (boxoffice migrate)?", file=sys.stderr)
         return 2
     out = sys.stdout
     out.writelines(f"show {file_id} {show_id}\n" for file_id, show_id in report.shows)

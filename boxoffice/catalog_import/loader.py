@@ -204,6 +204,24 @@ async def _sync_halls(
                              WHERE x.cinema = t.cinema AND x.source_id = t.sid)""",
         *cols,
     )
+    taken = await conn.fetchrow(
+        """SELECT t.i, h.source_id FROM cinema_hall h
+           JOIN unnest($1::int[], $2::text[], $3::text[]) WITH ORDINALITY
+                AS t(cinema, sid, name, i) ON h.cinema = t.cinema AND h.name = t.name
+           WHERE h.source_id IS DISTINCT FROM t.sid
+             AND (h.source_id IS NULL
+                  OR NOT h.source_id = ANY(SELECT s.sid FROM unnest($1::int[], $2::text[])
+                                               AS s(cinema, sid) WHERE s.cinema = h.cinema))
+           ORDER BY t.i LIMIT 1""",
+        *cols,
+    )
+    if taken is not None:
+        cinema, hall = entries[taken["i"] - 1]
+        i = c.cinemas.index(cinema)
+        j = cinema.halls.index(hall)
+        raise CatalogConflict(
+            f'cinemas[{i}].halls[{j}].name: "{hall.name}" already names hall '
+            f'{_quote(taken["source_id"])} of cinema "{cinema.id}"')
     wanted = {(cinema_ids[ci.id], h.id): (h.name,) for ci, h in entries}
     result = await sync_rows(conn, HALL, wanted)
     _count(report, "halls", result)
