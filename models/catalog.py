@@ -4,6 +4,7 @@ from enum import StrEnum
 
 from piccolo.columns import (
     Array,
+    Boolean,
     Date,
     DoublePrecision,
     ForeignKey,
@@ -81,6 +82,9 @@ class CinemaSeat(Table, tablename="cinema_seat"):
     label = Varchar(length=10)
     x = Integer()
     y = Integer()
+    # no longer in the hall's layout (`boxoffice import` of a new one): new shows skip it, the
+    # shows that already have it keep it
+    retired = Boolean(default=False)
 
     unique_hall_label = Unique([hall, label])
 

@@ -232,33 +232,50 @@ async def test_changed_layout_and_prices_reseat_idle_shows_only(api: Any) -> Non
                                               r"hall's prices cannot change"):
         await load(data)
     data["cinemas"][0]["halls"][1]["rows"][1].update(price=30000, seats=5)
-    with pytest.raises(CatalogConflict, match=r'^cinemas\[0\]\.halls\[1\]\.rows: the seat '
-                                              r'layout of hall "s2" of cinema "pvr-forum"'):
+    with pytest.raises(CatalogConflict, match=r'^shows\[1\]\.hall: show "kt-1900" .* its '
+                                              r"hall's seat layout cannot change"):
         await load(data)
+    # without that show in the file, the hall is refitted and the held show keeps its seats
+    data["shows"] = [data["shows"][0], {
+        "id": "kt-2200", "movie": "kt", "cinema": "pvr-forum", "hall": "s2",
+        "startsAt": future(3, 22), "currency": "INR"}]
+    data["cinemas"][0]["halls"][1]["rows"] = [
+        {"row": "A", "seats": 6, "category": "CLASSIC", "price": 15000},
+        {"row": "B", "seats": 5, "category": "PRIME", "price": 30000}]
+    new = (await load(data))["kt-2200"]
+    old_seats = await db.pool().fetch("SELECT label, status FROM show_seat WHERE show = $1",
+                                      ids["kt-1900"])
+    assert len(old_seats) == 12 and {r["label"]: r["status"] for r in old_seats}["B-4"] == "HELD"
+    new_seats = await db.pool().fetch("SELECT label FROM show_seat WHERE show = $1", new)
+    assert sorted(r["label"] for r in new_seats) == sorted(
+        [f"A-{n}" for n in range(1, 7)] + [f"B-{n}" for n in range(1, 6)])
+    assert await db.pool().fetchval("SELECT total_seats FROM show WHERE id = $1", new) == 11
 
 
-async def test_adopts_the_demo_catalog_by_name(demo: None) -> None:
-    counts = {t: await db.pool().fetchval(f"SELECT count(*) FROM {t}")
-              for t in ("city", "cinema", "cinema_hall")}
+async def test_adopts_the_demo_catalog_by_name_and_leaves_its_shows_alone(api: Any) -> None:
+    from boxoffice.seed import seed_demo
+
+    await seed_demo()
+    tables = ("city", "cinema", "cinema_hall")
+    counts = {t: await db.pool().fetchval(f"SELECT count(*) FROM {t}") for t in tables}
     forum = await db.pool().fetchval("SELECT id FROM cinema WHERE name = 'PVR Forum'")
-    data = catalog()
-    data["shows"] = []
-    data["cinemas"][0]["halls"][0]["rows"] = [  # the demo's Screen 2: 5 rows of 10, aisle-free
-        {"row": r, "seats": 10, "category": c, "price": 1}
-        for r, c in zip("ABCDE", ["CLASSIC"] * 2 + ["PRIME"] * 2 + ["RECLINER"], strict=True)]
-    # the demo's shows in Screen 1 are idle: its layout changes, and they are re-seated
-    await load(data)
+    demo_show = await db.pool().fetchval(
+        """SELECT s.id FROM show s JOIN cinema_hall h ON h.id = s.hall
+           WHERE h.cinema = $1 AND h.name = 'Screen 1' AND s.starts_at > now()
+           ORDER BY s.starts_at LIMIT 1""", forum)
+    await hold(api, demo_show, ["J-20"])  # a fan holds a seat the file's layout does not have
+    before = await db.pool().fetch("SELECT * FROM show_seat WHERE show = $1 ORDER BY id",
+                                   demo_show)
+    ids = await load(catalog())  # PVR Forum's Screen 1 becomes 2 rows: a refit
     assert await db.pool().fetchval("SELECT source_id FROM cinema WHERE id = $1",
                                     forum) == "pvr-forum"
-    after = {t: await db.pool().fetchval(f"SELECT count(*) FROM {t}")
-             for t in ("city", "cinema", "cinema_hall")}
-    assert after == counts  # Bangalore, Mumbai, PVR Forum and its halls were adopted
-    bad = await db.pool().fetchval(
-        """SELECT count(*) FROM show s JOIN cinema_hall h ON h.id = s.hall
-           WHERE h.cinema = $1 AND h.name = 'Screen 1'
-             AND s.total_seats <> (SELECT count(*) FROM show_seat ss WHERE ss.show = s.id)""",
-        forum)
-    assert bad == 0
+    assert {t: await db.pool().fetchval(f"SELECT count(*) FROM {t}") for t in tables} == counts
+    after = await db.pool().fetch("SELECT * FROM show_seat WHERE show = $1 ORDER BY id",
+                                  demo_show)
+    assert after == before  # the demo's show is untouched, its hold included
+    labels = await db.pool().fetch("SELECT label FROM show_seat WHERE show = $1",
+                                   ids["sw-0900"])
+    assert len(labels) == 30 and "J-20" not in {r["label"] for r in labels}
 
 
 async def test_a_name_taken_by_another_entry_is_named(clean: None) -> None:
@@ -283,3 +300,15 @@ async def test_a_hall_name_taken_by_another_hall_is_named(clean: None) -> None:
     with pytest.raises(CatalogConflict, match=r'^cinemas\[0\]\.halls\[1\]\.name: "Screen 2" '
                                               r'already names hall "s2" of cinema "pvr-forum"$'):
         await load(other)
+
+
+def test_numeric_ids_are_taken_as_text() -> None:
+    data = catalog()
+    data["movies"][0]["id"] = 7
+    data["shows"][0]["movie"] = 7
+    parsed = parse_catalog(json.dumps(data))
+    assert parsed.movies[0].id == parsed.shows[0].movie == "7"
+    data["shows"][0]["movie"] = True
+    with pytest.raises(CatalogFileError, match=r"^shows\[0\]\.movie: Input should be a valid "
+                                               r"string \(got True\)$"):
+        parse_catalog(json.dumps(data))

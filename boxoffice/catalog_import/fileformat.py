@@ -17,6 +17,7 @@ from typing import Annotated, Any
 from pydantic import (
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -29,8 +30,14 @@ class CatalogFileError(ValueError):
     """The file is not a valid catalog; the message names the first bad entry and field."""
 
 
+def _integer_id_as_text(value: Any) -> Any:
+    """Numeric ids (what many operators' systems export) are taken as their decimal text."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
 # ids: what the operator's own systems use; no whitespace, so they print unambiguously
-FileId = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^\S+$")]
+FileId = Annotated[str, BeforeValidator(_integer_id_as_text),
+                   StringConstraints(min_length=1, max_length=100, pattern=r"^\S+$")]
 
 
 def _text(max_length: int) -> Any:

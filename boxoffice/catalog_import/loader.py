@@ -9,6 +9,8 @@ Shows are the only rows with customers attached, so a change to one (start time,
 currency, prices, or its hall's seat layout) is applied only while it has no held or booked
 seat and no booking: its seats are locked first (in label order, as `reserve` does), and a busy
 show fails the whole import with a message naming it. `onSaleAt` may change at any time.
+Shows the file does not list are never touched: a hall refitted with a new layout keeps the old
+seats (marked `retired`) for the shows that have them.
 """
 
 from __future__ import annotations
@@ -94,7 +96,7 @@ async def apply_catalog(conn: asyncpg.Connection, c: CatalogFile) -> ImportRepor
     await _add_postal_codes(conn, c, city_ids, report)
     cinema_ids = await _sync_cinemas(conn, c, city_ids, report)
     hall_ids, layouts = await _sync_halls(conn, c, cinema_ids, report)
-    relaid = await _sync_layouts(conn, c, hall_ids, layouts, report)
+    relaid = await _sync_layouts(conn, hall_ids, layouts, report)
     await _sync_shows(conn, c, movie_ids, cinema_ids, hall_ids, layouts, relaid, report)
     return report
 
@@ -232,83 +234,78 @@ async def _sync_halls(
 
 async def _sync_layouts(
     conn: asyncpg.Connection,
-    c: CatalogFile,
     hall_ids: dict[tuple[str, str], int],
     layouts: dict[tuple[str, str], _Layout],
     report: ImportReport,
 ) -> set[int]:
-    """Seat categories and seats of each hall. A hall whose seats differ from the file is laid
-    anew; returns the ids of the halls laid anew that already had seats (their shows must be
-    re-seated, which `_sync_shows` checks and does)."""
+    """Seat categories and seats of each hall, to the file's layout. Nothing is deleted: a seat
+    the new layout lacks is marked `retired` (new shows skip it; shows that already have it
+    keep it, so a hall can be refitted while its sold shows stay as sold). Returns the halls
+    whose layout changed (`_sync_shows` re-seats the file's shows in them, if idle)."""
     ids = list(hall_ids.values())
     current: dict[int, set[tuple[str, str, int, str, int, int]]] = defaultdict(set)
-    for r in await conn.fetch(
-        """SELECT cs.hall, sc.name, cs.row, cs.number, cs.label, cs.x, cs.y
-           FROM cinema_seat cs JOIN seat_category sc ON sc.id = cs.category
-           WHERE cs.hall = ANY($1::int[])""", ids):
-        current[r["hall"]].add((r["name"], r["row"], r["number"], r["label"], r["x"], r["y"]))
     ranks: dict[int, set[tuple[str, int]]] = defaultdict(set)
     for r in await conn.fetch(
-            "SELECT hall, name, rank FROM seat_category WHERE hall = ANY($1::int[])", ids):
+        """SELECT cs.hall, sc.name, sc.rank, cs.row, cs.number, cs.label, cs.x, cs.y
+           FROM cinema_seat cs JOIN seat_category sc ON sc.id = cs.category
+           WHERE cs.hall = ANY($1::int[]) AND NOT cs.retired""", ids):
+        current[r["hall"]].add((r["name"], r["row"], r["number"], r["label"], r["x"], r["y"]))
         ranks[r["hall"]].add((r["name"], r["rank"]))
-    to_lay: dict[int, _Layout] = {}
-    relaid: set[int] = set()
-    for key, hall_id in hall_ids.items():
-        layout = layouts[key]
-        if current.get(hall_id) == set(layout.seats) and ranks.get(hall_id) == set(
-                layout.categories):
-            continue
-        to_lay[hall_id] = layout
-        if hall_id in current or hall_id in ranks:
-            relaid.add(hall_id)
+    had_seats = {r["hall"] for r in await conn.fetch(
+        "SELECT DISTINCT hall FROM cinema_seat WHERE hall = ANY($1::int[])", ids)}
+    to_lay = {hall_id: layouts[key] for key, hall_id in hall_ids.items()
+              if current.get(hall_id) != set(layouts[key].seats)
+              or ranks.get(hall_id) != set(layouts[key].categories)}
+    relaid = set(to_lay) & had_seats
     report.counts["seat layouts"] = (len(to_lay) - len(relaid), len(relaid),
                                      len(hall_ids) - len(to_lay))
-    if relaid:
-        # the old seats go only once their shows are known to be idle (see _sync_shows)
-        await _ensure_idle_halls(conn, c, hall_ids, relaid)
-        shows = [r["id"] for r in await conn.fetch(
-            "SELECT id FROM show WHERE hall = ANY($1::int[])", list(relaid))]
-        await conn.execute("DELETE FROM show_seat WHERE show = ANY($1::int[])", shows)
-        await conn.execute("DELETE FROM show_price WHERE show = ANY($1::int[])", shows)
-        await conn.execute("DELETE FROM cinema_seat WHERE hall = ANY($1::int[])", list(relaid))
-        await conn.execute("DELETE FROM seat_category WHERE hall = ANY($1::int[])",
-                           list(relaid))
-    if to_lay:
-        cats = [(h, name, rank) for h, lay in to_lay.items() for name, rank in lay.categories]
+    if not to_lay:
+        return relaid
+    cats = [(h, name, rank) for h, lay in to_lay.items() for name, rank in lay.categories]
+    await conn.execute(
+        """UPDATE seat_category s SET rank = t.rank
+           FROM unnest($1::int[], $2::text[], $3::int[]) AS t(hall, name, rank)
+           WHERE s.hall = t.hall AND s.name = t.name AND s.rank <> t.rank""",
+        *_columns(cats, 3),
+    )
+    await conn.execute(
+        """INSERT INTO seat_category (hall, name, rank)
+           SELECT * FROM unnest($1::int[], $2::text[], $3::int[]) AS t(hall, name, rank)
+           WHERE NOT EXISTS (
+               SELECT 1 FROM seat_category s WHERE s.hall = t.hall AND s.name = t.name)""",
+        *_columns(cats, 3),
+    )
+    seats = _columns([(h, *seat) for h, lay in to_lay.items() for seat in sorted(lay.seats)], 7)
+    await conn.execute(
+        """UPDATE cinema_seat cs SET retired = true
+           WHERE cs.hall = ANY($1::int[]) AND NOT cs.retired AND NOT EXISTS (
+               SELECT 1 FROM unnest($2::int[], $3::text[]) AS t(hall, label)
+               WHERE t.hall = cs.hall AND t.label = cs.label)""",
+        list(to_lay), seats[0], seats[4],
+    )
+    await conn.execute(
+        """UPDATE cinema_seat cs SET category = sc.id, row = t.row, number = t.number, x = t.x,
+                  y = t.y, retired = false
+           FROM unnest($1::int[], $2::text[], $3::text[], $4::int[], $5::text[], $6::int[],
+                       $7::int[]) AS t(hall, category, row, number, label, x, y)
+           JOIN seat_category sc ON sc.hall = t.hall AND sc.name = t.category
+           WHERE cs.hall = t.hall AND cs.label = t.label
+             AND (cs.category, cs.row, cs.number, cs.x, cs.y, cs.retired)
+                 IS DISTINCT FROM (sc.id, t.row, t.number, t.x, t.y, false)""",
+        *seats,
+    )
+    async with fk_checked_by_construction(conn):
         await conn.execute(
-            """INSERT INTO seat_category (hall, name, rank)
-               SELECT * FROM unnest($1::int[], $2::text[], $3::int[])""",
-            *_columns(cats, 3),
+            """INSERT INTO cinema_seat (hall, category, row, number, label, x, y)
+               SELECT t.hall, sc.id, t.row, t.number, t.label, t.x, t.y
+               FROM unnest($1::int[], $2::text[], $3::text[], $4::int[], $5::text[],
+                           $6::int[], $7::int[]) AS t(hall, category, row, number, label, x, y)
+               JOIN seat_category sc ON sc.hall = t.hall AND sc.name = t.category
+               WHERE NOT EXISTS (SELECT 1 FROM cinema_seat cs
+                                 WHERE cs.hall = t.hall AND cs.label = t.label)""",
+            *seats,
         )
-        seats = [(h, *seat) for h, lay in to_lay.items() for seat in sorted(lay.seats)]
-        async with fk_checked_by_construction(conn):
-            await conn.execute(
-                """INSERT INTO cinema_seat (hall, category, row, number, label, x, y)
-                   SELECT t.hall, sc.id, t.row, t.number, t.label, t.x, t.y
-                   FROM unnest($1::int[], $2::text[], $3::text[], $4::int[], $5::text[],
-                               $6::int[], $7::int[]) AS t(hall, category, row, number, label, x, y)
-                   JOIN seat_category sc ON sc.hall = t.hall AND sc.name = t.category""",
-                *_columns(seats, 7),
-            )
     return relaid
-
-
-async def _ensure_idle_halls(conn: asyncpg.Connection, c: CatalogFile,
-                             hall_ids: dict[tuple[str, str], int], halls: set[int]) -> None:
-    shows = [r["id"] for r in await conn.fetch(
-        "SELECT id FROM show WHERE hall = ANY($1::int[]) ORDER BY id", list(halls))]
-    busy = await _lock_busy_shows(conn, shows)
-    if not busy:
-        return
-    show_id, hall_id = busy[0]
-    for i, cinema in enumerate(c.cinemas):
-        for j, hall in enumerate(cinema.halls):
-            if hall_ids[(cinema.id, hall.id)] == hall_id:
-                raise CatalogConflict(
-                    f'cinemas[{i}].halls[{j}].rows: the seat layout of hall "{hall.id}" of '
-                    f'cinema "{cinema.id}" changed, but its show ID {show_id} has holds or '
-                    "bookings")
-    raise AssertionError("unreachable")
 
 
 async def _lock_busy_shows(conn: asyncpg.Connection, shows: list[int]) -> list[tuple[int, int]]:
@@ -354,6 +351,8 @@ async def _sync_shows(
     relaid_halls: set[int],
     report: ImportReport,
 ) -> None:
+    """Create new shows; update changed ones (guarded: see the module docstring); re-seat
+    those whose hall, currency, prices or hall layout changed."""
     wanted = {
         s.id: _WantedShow(i, movie_ids[s.movie], hall_ids[(s.cinema, s.hall)],
                           cinema_ids[s.cinema], s.starts_at, s.currency, s.on_sale_at,
@@ -378,12 +377,15 @@ async def _sync_shows(
         row = have.get(sid)
         if row is None:
             continue
-        relaid = w.hall in relaid_halls  # seats already dropped; its shows were checked idle
-        prices_changed = not relaid and tuple(sorted(old_prices[row["id"]])) != w.prices
+        # same hall, new seat layout: its seats are the old layout's
+        relaid = w.hall == row["hall"] and w.hall in relaid_halls
+        prices_changed = tuple(sorted(old_prices[row["id"]])) != w.prices
         changed = [name for name, old, now in (
             ("startsAt", row["starts_at"], w.starts_at), ("movie", row["movie"], w.movie),
             ("hall", row["hall"], w.hall), ("currency", row["currency"], w.currency),
         ) if old != now]
+        if relaid:
+            changed.append("layout")
         if prices_changed:
             changed.append("prices")
         if changed:
@@ -398,8 +400,9 @@ async def _sync_shows(
         show_id = busy[0][0]
         sid, what = guarded[show_id]
         i = wanted[sid].index
-        if what == "prices":
-            where, detail = f"shows[{i}].hall", "its hall's prices"
+        if what in ("prices", "layout"):
+            detail = "its hall's prices" if what == "prices" else "its hall's seat layout"
+            where = f"shows[{i}].hall"
         else:
             where, detail = f"shows[{i}].{what}", f"its {what}"
         raise CatalogConflict(f'{where}: show "{sid}" (ID {show_id}) has holds or bookings, '
@@ -421,32 +424,14 @@ async def _sync_shows(
         await conn.execute("DELETE FROM show_seat WHERE show = ANY($1::int[])", ids)
         await conn.execute("DELETE FROM show_price WHERE show = ANY($1::int[])", ids)
     created = await _insert_shows(conn, [(sid, w) for sid, w in wanted.items() if sid not in have])
-    # shows of a re-laid hall that the file does not list: priced from the hall's new list
-    others = await _other_shows_of(conn, relaid_halls, list(wanted), hall_ids, layouts)
-    await _seat_shows(conn, [*reseat, *others, *created.items()])
+    await _seat_shows(conn, [*reseat, *created.items()])
 
-    report.rebuilt_shows = [i for i, _ in reseat] + [i for i, _ in others]
+    report.rebuilt_shows = [i for i, _ in reseat]
     ids_by_index = {w.index: show_id for show_id, w in created.items()}
     ids_by_index.update({wanted[sid].index: r["id"] for sid, r in have.items()})
     report.shows = [(s.id, ids_by_index[i]) for i, s in enumerate(c.shows)]
     touched = len({i for i, _ in updates} | {i for i, _ in reseat})
     report.counts["shows"] = (len(created), touched, len(have) - touched)
-
-
-async def _other_shows_of(
-    conn: asyncpg.Connection, halls: set[int], listed: list[str],
-    hall_ids: dict[tuple[str, str], int], layouts: dict[tuple[str, str], _Layout],
-) -> list[tuple[int, _WantedShow]]:
-    if not halls:
-        return []
-    by_hall = {hall_ids[k]: layouts[k] for k in hall_ids}
-    rows = await conn.fetch(
-        """SELECT id, hall, cinema, movie, starts_at, currency, on_sale_at FROM show
-           WHERE hall = ANY($1::int[]) AND (source_id IS NULL OR source_id <> ALL($2::text[]))""",
-        list(halls), listed)
-    return [(r["id"], _WantedShow(-1, r["movie"], r["hall"], r["cinema"], r["starts_at"],
-                                  r["currency"], r["on_sale_at"], by_hall[r["hall"]].prices))
-            for r in rows]
 
 
 async def _insert_shows(conn: asyncpg.Connection,
@@ -460,7 +445,7 @@ async def _insert_shows(conn: asyncpg.Connection,
                       AS t(source_id, movie, hall, cinema, starts_at, currency, on_sale_at)
            ), seats AS (
                SELECT hall, count(*)::int AS n FROM cinema_seat
-               WHERE hall = ANY($3::int[]) GROUP BY hall
+               WHERE hall = ANY($3::int[]) AND NOT retired GROUP BY hall
            )
            INSERT INTO show (source_id, movie, hall, cinema, starts_at, currency, on_sale_at,
                              total_seats, free_seats, seat_version)
