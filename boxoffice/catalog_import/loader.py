@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from statistics import fmean
@@ -27,7 +28,6 @@ import asyncpg
 from boxoffice.catalog_import.bulk import fk_checked_by_construction
 from boxoffice.catalog_import.fileformat import CatalogFile, CatalogFileError, HallEntry
 from boxoffice.catalog_import.tables import SyncResult, TableSpec, sync_rows
-from boxoffice.services.shows import insert_show_seats
 
 log = logging.getLogger(__name__)
 
@@ -460,11 +460,30 @@ async def _insert_shows(conn: asyncpg.Connection,
 
 async def _seat_shows(conn: asyncpg.Connection,
                       everything: list[tuple[int, _WantedShow]]) -> None:
-    """Price lists and FREE seats for new and re-seated shows; seat counts reset to match."""
+    """Price lists and FREE seats for new and re-seated shows; seat counts set to match.
+
+    The seats go in with binary COPY, built here from the halls' seats (one read of
+    cinema_seat): for a national catalog that is millions of rows, and COPY writes them in
+    batches where `INSERT … SELECT` (services/shows.py, the path for single shows) writes
+    them one WAL record at a time — about twice as fast on this box."""
     if not everything:
         return
     prices = [(show_id, name, price) for show_id, w in everything for name, price in w.prices]
-    ids = [show_id for show_id, _ in everything]
+    halls: dict[int, list[asyncpg.Record]] = defaultdict(list)
+    for r in await conn.fetch(
+        """SELECT cs.hall, cs.id, cs.label, cs.row, cs.number, cs.x, cs.y, sc.name
+           FROM cinema_seat cs JOIN seat_category sc ON sc.id = cs.category
+           WHERE cs.hall = ANY($1::int[]) AND NOT cs.retired ORDER BY cs.hall, cs.id""",
+            sorted({w.hall for _, w in everything})):
+        halls[r["hall"]].append(r)
+
+    def seat_rows() -> Iterator[tuple[Any, ...]]:
+        for show_id, w in everything:
+            price = dict(w.prices)
+            for seat in halls[w.hall]:
+                yield (show_id, seat["id"], seat["label"], seat["row"], seat["number"],
+                       seat["x"], seat["y"], seat["name"], price[seat["name"]], "FREE")
+
     async with fk_checked_by_construction(conn):
         await conn.execute(
             """INSERT INTO show_price (show, category, price)
@@ -474,13 +493,16 @@ async def _seat_shows(conn: asyncpg.Connection,
                JOIN seat_category sc ON sc.hall = s.hall AND sc.name = p.name""",
             *_columns(prices, 3),
         )
-        await insert_show_seats(conn, ids, [w.hall for _, w in everything])
+        await conn.copy_records_to_table(
+            "show_seat", records=seat_rows(),
+            columns=["show", "cinema_seat", "label", "row", "number", "x", "y", "category",
+                     "price", "status"])
+    counts = [(show_id, len(halls[w.hall])) for show_id, w in everything]
     await conn.execute(
-        """UPDATE show s SET total_seats = n.n, free_seats = n.n
-           FROM (SELECT show, count(*)::int AS n FROM show_seat
-                 WHERE show = ANY($1::int[]) GROUP BY show) AS n
-           WHERE s.id = n.show AND (s.total_seats, s.free_seats) IS DISTINCT FROM (n.n, n.n)""",
-        ids,
+        """UPDATE show s SET total_seats = u.n, free_seats = u.n
+           FROM unnest($1::int[], $2::int[]) AS u(id, n)
+           WHERE s.id = u.id AND (s.total_seats, s.free_seats) IS DISTINCT FROM (u.n, u.n)""",
+        *_columns(counts, 2),
     )
 
 

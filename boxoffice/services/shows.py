@@ -123,14 +123,6 @@ async def insert_shows(
         list(prices.keys()),
         list(prices.values()),
     )
-    await insert_show_seats(conn, show_ids, show_halls)
-    return show_ids
-
-
-async def insert_show_seats(
-    conn: asyncpg.Connection, show_ids: Sequence[int], show_halls: Sequence[int]
-) -> None:
-    """Every seat of each show's hall, FREE, priced from the show's `show_price` rows."""
     await conn.execute(
         """
         INSERT INTO show_seat (show, cinema_seat, label, row, number, x, y, category, price,
@@ -141,9 +133,10 @@ async def insert_show_seats(
         JOIN seat_category sc ON sc.id = cs.category
         JOIN show_price sp ON sp.show = n.show AND sp.category = cs.category
         """,
-        list(show_ids),
-        list(show_halls),
+        show_ids,
+        show_halls,
     )
+    return show_ids
 
 
 def _check_specs(specs: Sequence[ShowSpec], prices: Mapping[str, int], currency: str) -> None:
