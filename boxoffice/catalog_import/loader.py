@@ -15,7 +15,6 @@ seats (marked `retired`) for the shows that have them.
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -28,8 +27,6 @@ import asyncpg
 from boxoffice.catalog_import.bulk import fk_checked_by_construction
 from boxoffice.catalog_import.fileformat import CatalogFile, CatalogFileError, HallEntry
 from boxoffice.catalog_import.tables import SyncResult, TableSpec, sync_rows
-
-log = logging.getLogger(__name__)
 
 _IMPORT_LOCK = 0x626F_696D  # pg_advisory_xact_lock key: one import at a time
 
