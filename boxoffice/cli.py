@@ -104,6 +104,18 @@ def cmd_token(args: argparse.Namespace) -> None:
         print(token)
 
 
+def cmd_import(args: argparse.Namespace) -> None:
+    from boxoffice.catalog_import.cli import run_import
+
+    raise SystemExit(run_import(args.file))
+
+
+def cmd_cluster(args: argparse.Namespace) -> None:
+    from boxoffice.cluster import run_from_args
+
+    raise SystemExit(run_from_args(args))
+
+
 def cmd_dev(args: argparse.Namespace) -> None:
     from boxoffice.devserver import run_dev
 
@@ -143,6 +155,16 @@ def build_parser() -> argparse.ArgumentParser:
     token = sub.add_parser("token", help="print a bearer token for each email")
     token.add_argument("emails", nargs="+")
     token.set_defaults(fn=cmd_token)
+
+    imp = sub.add_parser("import", help="load or update a catalog file (CONTRACT.md format)")
+    imp.add_argument("file", help="the catalog, JSON")
+    imp.set_defaults(fn=cmd_import)
+
+    from boxoffice.cluster import add_arguments as cluster_arguments
+
+    cluster = sub.add_parser("cluster", help="nginx + N serve + M worker processes (honcho)")
+    cluster_arguments(cluster)
+    cluster.set_defaults(fn=cmd_cluster)
 
     dev = sub.add_parser("dev", help="local Postgres+Redis if needed, migrate, seed, serve+worker")
     dev.add_argument("--host", default="127.0.0.1")

@@ -22,7 +22,7 @@ from typing import TypeVar
 import asyncpg
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 
-from boxoffice import metrics
+from boxoffice import metrics, replica
 from boxoffice.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -62,9 +62,11 @@ def engine() -> PostgresEngine:
 async def start_pool() -> None:
     s = get_settings()
     await engine().start_connection_pool(min_size=s.db_pool_min, max_size=s.db_pool_max)
+    await replica.start_read_pool()
 
 
 async def close_pool() -> None:
+    await replica.close_read_pool()
     await engine().close_connection_pool()
 
 
@@ -73,6 +75,11 @@ def pool() -> asyncpg.Pool:
     if p is None:
         raise RuntimeError("database pool not started")
     return p
+
+
+def read_pool() -> asyncpg.Pool:
+    """Browse reads only (see boxoffice/replica.py): the replica when configured."""
+    return replica.read_pool() or pool()
 
 
 class _SerializableTransaction(PostgresTransaction):

@@ -87,6 +87,8 @@ class Settings:
     # on-sale waiting room: fans admitted per second per show, how long an admission lasts
     admission_rate: float = 50.0
     admission_seconds: int = 600
+    # browse reads from a streaming replica (boxoffice/replica.py); booking never reads it
+    database_read_url: str | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -117,6 +119,7 @@ class Settings:
             response_cache_mb=_int("RESPONSE_CACHE_MB", 32),
             admission_rate=_float("ADMISSION_RATE", 50.0),
             admission_seconds=_int("ADMISSION_SECONDS", 600),
+            database_read_url=os.environ.get("DATABASE_READ_URL") or None,
         )
 
 
