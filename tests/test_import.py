@@ -218,6 +218,7 @@ async def test_changed_hall_reseats_an_idle_show(api: Any) -> None:
 async def test_changed_layout_and_prices_reseat_idle_shows_only(api: Any) -> None:
     ids = await load(catalog())
     data = catalog()
+    data["shows"][1]["onSaleAt"] = None  # on sale now, so a fan can hold a seat below
     data["cinemas"][0]["halls"][1]["rows"].append(
         {"row": "B", "seats": 4, "category": "PRIME", "price": 30000})
     await load(data)
