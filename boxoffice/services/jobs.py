@@ -38,7 +38,8 @@ _DROP_JOB = """
 if redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
 local removed = redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('DEL', KEYS[2])
-redis.call('SET', KEYS[3], '0', 'PX', 1)
+redis.call('SET', KEYS[3], '0')
+redis.call('DEL', KEYS[3])
 return removed
 """
 
