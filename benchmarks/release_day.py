@@ -172,7 +172,7 @@ class SeatView:
             if c["label"] in self.seats:
                 self.seats[c["label"]]["status"] = c["status"]
 
-    def pick(self, n: int, rng: random.Random, spread: float = 2.0) -> list[str]:
+    def pick(self, n: int, rng: random.Random, spread: float = 6.0) -> list[str]:
         """n FREE seats near J-12: the closest run of n adjacent seats in one row, else the n
         closest FREE seats; empty when fewer than n look FREE. `spread` blurs "closest" (a fan
         who lost a race settles for a wider choice)."""
@@ -292,7 +292,7 @@ async def fan(plan: Plan, i: int, token: str, at: float) -> str:
                     else:  # look again, and settle for seats a little further away
                         if attempt % 2 == 0 and view.live is False:
                             view = await look(plan, token, False, stack)
-                        seats = view.pick(n, rng, spread=2.0 + 6.0 * attempt) or [TARGET]
+                        seats = view.pick(n, rng, spread=6.0 + 8.0 * attempt) or [TARGET]
                     continue
                 if kind == "Queued":
                     await stack.aclose()  # done with the map
@@ -435,20 +435,23 @@ def plot(rec: Recorder, path: Path, title: str) -> None:
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for k, (name, samples) in enumerate(sorted(rec.samples.items())):
         buckets: dict[int, list[float]] = defaultdict(list)
+        done: Counter[int] = Counter()
         for start, lat in samples:
             buckets[int(start)].append(lat * 1000)
+            done[int(start + lat)] += 1
         ts = sorted(buckets)
         c = colors[k % len(colors)]
         for p, style in ((50, "-"), (95, "--"), (99, ":")):
             ax1.plot(ts, [percentile(buckets[t], p) for t in ts], style, color=c,
                      label=f"{name} p{p}" if p == 50 else None, linewidth=1.2)
-        ax2.plot(ts, [len(buckets[t]) for t in ts], color=c, label=name)
+        tt = list(range(0, max(done) + 1)) if done else []
+        ax2.plot(tt, [done[t] for t in tt], color=c, label=name)
     ax1.set_yscale("log")
-    ax1.set_ylabel("latency, ms (— p50, -- p95, ·· p99)")
+    ax1.set_ylabel("latency by start second, ms\n(solid p50, dashed p95, dotted p99)")
     ax1.legend(fontsize=8, loc="upper right")
     ax1.set_title(title, fontsize=10)
     ax1.grid(True, which="both", alpha=0.3)
-    ax2.set_ylabel("operations started per second")
+    ax2.set_ylabel("operations completed per second")
     ax2.set_xlabel("seconds since the first fan arrived")
     ax2.legend(fontsize=8, loc="upper right")
     ax2.grid(True, alpha=0.3)
