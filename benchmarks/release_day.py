@@ -110,7 +110,7 @@ async def gql(plan: Plan, name: str, query: str, variables: dict[str, Any],
     try:
         resp = await plan.http.post("/graphql", json={"query": query, "variables": variables},
                                     headers=headers)
-        body = resp.json() if resp.status_code != 429 else {
+        body: dict[str, Any] = resp.json() if resp.status_code != 429 else {
             "errors": [{"extensions": {"code": "HTTP_429"}}]}
     except (httpx2.HTTPError, ValueError) as exc:
         plan.rec.add(name, started, "error")
