@@ -476,7 +476,7 @@ async def main() -> None:
     ap.add_argument("--patience", type=int, default=150,
                     help="queued fans at this position or better stay for an offer")
     ap.add_argument("--max-wait", type=float, default=90.0, help="longest stay in the queue")
-    ap.add_argument("--attempts", type=int, default=6, help="reserve attempts per fan")
+    ap.add_argument("--attempts", type=int, default=12, help="reserve attempts per fan")
     ap.add_argument("--connections", type=int, default=200, help="client HTTP connections")
     ap.add_argument("--workers", type=int, default=1, help="API server processes")
     ap.add_argument("--isolation", choices=["serializable", "read_committed"])
