@@ -31,6 +31,16 @@ def _bool_off(name: str) -> bool:
     return os.environ.get(name, "on").strip().lower() not in {"off", "false", "0", "no"}
 
 
+ISOLATION_LEVELS = ("read_committed", "serializable")
+
+
+def _isolation() -> str:
+    raw = os.environ.get("BOOKING_ISOLATION", "").strip().lower().replace(" ", "_") or None
+    if raw is not None and raw not in ISOLATION_LEVELS:
+        raise ValueError(f"BOOKING_ISOLATION must be one of {', '.join(ISOLATION_LEVELS)}")
+    return raw or "read_committed"
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -52,6 +62,11 @@ class Settings:
     db_pool_max: int = 20
     lock_timeout_ms: int = 2000
     serialization_retries: int = 8
+    # isolation of booking transactions (boxoffice.db.serializable): read_committed|serializable.
+    # READ COMMITTED by default: the row locks, guarded writes and constraints already prevent
+    # double-booking, and SSI's page-level predicate locks abort most concurrent bookings of one
+    # show (README "Isolation level")
+    booking_isolation: str = "read_committed"
     allowed_origins: tuple[str, ...] = field(default_factory=tuple)
     max_subscriptions_per_connection: int = 20
     smtp_url: str | None = None
@@ -120,6 +135,7 @@ class Settings:
             admission_rate=_float("ADMISSION_RATE", 50.0),
             admission_seconds=_int("ADMISSION_SECONDS", 600),
             database_read_url=os.environ.get("DATABASE_READ_URL") or None,
+            booking_isolation=_isolation(),
         )
 
 

@@ -110,3 +110,13 @@ async def demo(clean: None) -> None:
     from boxoffice.seed import seed_demo
 
     await seed_demo()
+
+
+@pytest.fixture(params=["read_committed", "serializable"])
+def isolation(request: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Run a test at each BOOKING_ISOLATION level (request it before `api`)."""
+    monkeypatch.setenv("BOOKING_ISOLATION", request.param)
+    reset_settings_cache()
+    yield request.param
+    monkeypatch.undo()
+    reset_settings_cache()

@@ -2,7 +2,8 @@
 
 Jobs:
 - expire_hold(reservation_id)      deferred to the hold's expires_at, id `expire:{id}`; confirm
-                                   and cancel abort it (hence allow_abort_jobs)
+                                   and cancel drop it from the queue (services/jobs.py), never
+                                   abort it (abort waits 0.5 s and counts as a failed job)
 - deliver_notifications()          the outbox: first attempts of PENDING rows, in batches
 - deliver_notification(id)         a retry of one row after its backoff, id `notify:{id}`
 Crons: the expiry sweeper every 2 s (and once in on_startup), the outbox every 2 s, the queue
@@ -12,8 +13,7 @@ cancelled shows that failed every minute (finish_show_refunds), waiting-room adm
 second.
 
 keep_result is short: arq refuses a job id whose result is still kept, and job ids here are
-derived from rows (`expire:{id}`, `notify:{id}`); a few seconds is enough for an aborting
-caller to read the outcome.
+derived from rows (`expire:{id}`, `notify:{id}`); a few seconds is enough to read an outcome.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ class WorkerSettings:
     on_startup = startup
     on_shutdown = shutdown
     redis_settings = RedisSettings.from_dsn(get_settings().redis_url)
-    allow_abort_jobs = True
+    allow_abort_jobs = False  # nothing aborts: a stale expiry job no-ops instead
     keep_result = 5
     # deferred jobs fire up to ~poll_delay late (docs/stack.md); expiry targets seconds, not minutes
     poll_delay = 0.1

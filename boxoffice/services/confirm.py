@@ -23,9 +23,9 @@ from boxoffice import db
 from boxoffice.auth import User
 from boxoffice.payments.gateway import ChargeResult, PaymentGateway
 from boxoffice.services import ratelimit
+from boxoffice.services.aftercommit import AfterCommit
 from boxoffice.services.bookings import get_booking
 from boxoffice.services.deps import Deps
-from boxoffice.services.jobs import cancel_expiry, schedule_notifications
 from boxoffice.services.outbox import add_notification
 from boxoffice.services.outcomes import (
     BookingView,
@@ -38,7 +38,6 @@ from boxoffice.services.outcomes import (
 )
 from boxoffice.services.reservations import get_reservation, lock_reservation
 from boxoffice.services.reserve import parse_id
-from boxoffice.services.seatevents import publish_reservation, publish_seat_changes
 from boxoffice.services.tickets import sign_ticket
 
 EXPIRED_MESSAGE = "This reservation is no longer held; any charge has been refunded"
@@ -177,13 +176,16 @@ async def _settle(deps: Deps, gateway: PaymentGateway, rid: int, user: User, cla
 
     booking = await db.serializable(lambda conn: _book(conn, deps, rid, user, claim, charge))
     if booking is not None:
-        await publish_seat_changes(deps.redis, booking.show_id,
-                                   [(t.seat, "BOOKED") for t in booking.tickets], 0)
-        await cancel_expiry(deps.arq, rid)
-        await schedule_notifications(deps.arq)
+        # after commit, in one Redis round trip: seat event, expiry job dropped (a stale one
+        # no-ops), the outbox nudge and the reservation event
+        effects = (AfterCommit(deps.redis)
+                   .seat_changes(booking.show_id, [(t.seat, "BOOKED") for t in booking.tickets], 0)
+                   .drop_expiry(rid)
+                   .nudge_notifications())
         confirmed = await get_reservation(rid)
         if confirmed is not None:
-            await publish_reservation(deps.redis, confirmed)
+            effects.reservation(confirmed)
+        await effects.run()
         return booking
     # paid for a hold that lapsed and whose seats may be someone else's: give the money back
     assert charge.charge_id is not None

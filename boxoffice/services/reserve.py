@@ -11,7 +11,6 @@ counter is adjusted after commit (boxoffice.services.seatevents).
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,9 +23,9 @@ from boxoffice.auth import User
 from boxoffice.echo import clip
 from boxoffice.ids import parse_id
 from boxoffice.services import queue, ratelimit
+from boxoffice.services.aftercommit import AfterCommit
 from boxoffice.services.alternatives import SeatPos, choose_seats, target_of
 from boxoffice.services.deps import Deps
-from boxoffice.services.jobs import schedule_expiry
 from boxoffice.services.outcomes import (
     InvalidOutcome,
     QueuedOutcome,
@@ -35,11 +34,7 @@ from boxoffice.services.outcomes import (
     ReserveOutcome,
     SeatsTakenOutcome,
 )
-from boxoffice.services.seatevents import (
-    publish_queue_changed,
-    publish_reservation,
-    publish_seat_changes,
-)
+from boxoffice.services.seatevents import publish_queue_changed
 from boxoffice.services.showmeta import show_meta
 
 LABEL_RE = re.compile(r"^[A-Z]{1,3}-[1-9][0-9]{0,2}$")
@@ -197,14 +192,13 @@ async def reserve_seats(deps: Deps, user: User, show_id_raw: str, seats: Sequenc
         return await _unavailable(deps, user, show_id, labels, exc.taken)
 
     view = held.reservation
-    # after commit, independent effects side by side (each logs its own failure). The
+    # after commit, in one Redis round trip (each effect logs its own failure). The
     # HOLD_CREATED outbox row is picked up by the worker's outbox poll, not nudged per hold.
-    await asyncio.gather(
-        publish_seat_changes(deps.redis, show_id, [(lbl, "HELD") for lbl in labels],
-                             -len(labels)),
-        publish_reservation(deps.redis, view),
-        schedule_expiry(deps.arq, view.id, view.expires_at),
-    )
+    await (AfterCommit(deps.redis)
+           .seat_changes(show_id, [(lbl, "HELD") for lbl in labels], -len(labels))
+           .reservation(view)
+           .expiry(view.id, view.expires_at)
+           .run())
     return view
 
 
