@@ -16,6 +16,7 @@ from boxoffice.notify import build_channels
 from boxoffice.services.deps import Deps
 from boxoffice.services.expiry import expire_overdue
 from boxoffice.settings import Settings, get_settings
+from workers.recovery import reschedule_live_holds
 
 log = logging.getLogger("workers")
 
@@ -40,7 +41,10 @@ async def startup(ctx: Ctx) -> None:
     # holds that lapsed while no worker ran: free them before anything else
     async with ctx["sweep_lock"]:
         expired = await expire_overdue(ctx["deps"])
-    log.info("worker started; %s hold(s) that lapsed while no worker ran were expired", expired)
+    # a Redis that came back empty lost the expiry jobs of live holds: rebuild them
+    live = await reschedule_live_holds(ctx["redis"])
+    log.info("worker started; %s hold(s) that lapsed while no worker ran were expired, "
+             "%s live hold timer(s) rebuilt", expired, live)
 
 
 async def shutdown(ctx: Ctx) -> None:
