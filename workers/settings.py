@@ -7,7 +7,8 @@ Jobs:
 - deliver_notification(id)         a retry of one row after its backoff, id `notify:{id}`
 Crons: the expiry sweeper every 2 s (and once in on_startup), the outbox every 2 s, the queue
 safety net every 5 s, FREE-seat counter repair every 10 s (recent shows) and every 10 min (all
-shows that have not ended, also at start), lost notification retries every 30 s.
+shows that have not ended, also at start), lost notification retries every 30 s, the payment
+reconciler every 5 s (and at start: boxoffice.services.reconcile).
 
 keep_result is short: arq refuses a job id whose result is still kept, and job ids here are
 derived from rows (`expire:{id}`, `notify:{id}`); a few seconds is enough for an aborting
@@ -32,6 +33,7 @@ from workers.notifications import (
     deliver_notifications,
     recover_notification_retries,
 )
+from workers.payments import reconcile_payments
 from workers.queue import serve_waiting
 
 EVERY_2S = set(range(0, 60, 2))
@@ -56,6 +58,7 @@ class WorkerSettings:
         cron(reconcile_all_free_seats, minute=set(range(0, 60, 10)), second=30,
              run_at_startup=True),
         cron(recover_notification_retries, second={17, 47}),
+        cron(reconcile_payments, second=set(range(4, 60, 5)), run_at_startup=True),
     ]
     on_startup = startup
     on_shutdown = shutdown
