@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -11,12 +12,14 @@ from arq import create_pool
 from arq.connections import RedisSettings
 from redis.asyncio import Redis
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route, WebSocketRoute
 
 from boxoffice import db, metrics
 from boxoffice.graphql_view import BoxofficeGraphQL
+from boxoffice.outage import OutageAsTryAgain
 from boxoffice.payments.sandbox import SandboxGateway
 from boxoffice.realtime import Realtime
 from boxoffice.settings import Settings, get_settings
@@ -73,12 +76,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def readyz(request: Request) -> JSONResponse:
         state: AppState = request.app.state.boxoffice
         checks: dict[str, bool] = {}
-        try:
-            checks["database"] = await db.pool().fetchval("SELECT 1") == 1
+        try:  # bounded: an unreachable host must not hang the probe
+            checks["database"] = await asyncio.wait_for(db.pool().fetchval("SELECT 1"), 2) == 1
         except Exception:
             checks["database"] = False
         try:
-            checks["redis"] = bool(await state.redis.ping())
+            checks["redis"] = bool(await asyncio.wait_for(state.redis.ping(), 2))
         except Exception:
             checks["redis"] = False
         ok = all(checks.values())
@@ -88,6 +91,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         return PlainTextResponse(metrics.render(), media_type="text/plain; version=0.0.4")
 
     return Starlette(
+        # an outage before execution (the API-key lookup) answers 503 TRY_AGAIN, not a text 500
+        middleware=[Middleware(OutageAsTryAgain)],
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),

@@ -17,8 +17,10 @@ from strawberry.extensions import (
 from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
 
+from boxoffice.outage import MESSAGE as OUTAGE_MESSAGE
+from boxoffice.outage import is_unavailable
 from schema.context import Context
-from schema.errors import INTERNAL, unauthenticated
+from schema.errors import INTERNAL, TRY_AGAIN, unauthenticated
 
 log = logging.getLogger("boxoffice.graphql")
 
@@ -40,7 +42,11 @@ def _should_mask(error: GraphQLError) -> bool:
     original = error.original_error
     if original is None or isinstance(original, GraphQLError):
         return False  # validation errors and our coded errors are meant for the client
-    log.error("unexpected error in %s", error.path, exc_info=original)
+    if is_unavailable(original):  # an outage, not a bug: TRY_AGAIN (see anonymise)
+        log.warning("%s: dependency unavailable (%s: %s)", error.path,
+                    type(original).__name__, original)
+    else:
+        log.error("unexpected error in %s", error.path, exc_info=original)
     return True
 
 
@@ -50,6 +56,13 @@ def _masked() -> MaskErrors:
 
     def anonymise(error: GraphQLError) -> GraphQLError:
         masked = original(error)
+        if is_unavailable(error.original_error):
+            masked.message = OUTAGE_MESSAGE
+            masked.extensions = {"code": TRY_AGAIN}
+            response = getattr(ext.execution_context.context, "response", None)
+            if response is not None and hasattr(response, "status_code"):
+                response.status_code = 503  # HTTP: the whole answer says "retry"
+            return masked
         masked.extensions = {"code": INTERNAL}
         return masked
 
