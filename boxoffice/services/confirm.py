@@ -54,6 +54,9 @@ __all__ = ["EXPIRED_MESSAGE", "confirm_reservation"]
 
 log = logging.getLogger(__name__)
 
+# how long a retry waits for an attempt in flight before answering TRY_AGAIN
+REPLAY_WAIT_SECONDS = 2.0
+
 
 @dataclass(frozen=True)
 class _Claim:
@@ -131,11 +134,11 @@ async def _settle(deps: Deps, gateway: PaymentGateway, rid: int, user: User, cla
 async def _replay(deps: Deps, gateway: PaymentGateway, rid: int, user: User, key: str,
                   token: str) -> ConfirmOutcome:
     """The stored result for an idempotency key. While the first attempt is in flight, wait a
-    little (it is bounded by the gateway timeout), then answer TRY_AGAIN; an attempt that died
+    little (REPLAY_WAIT_SECONDS), then answer TRY_AGAIN; an attempt that died
     or failed is taken over and settled here (the gateway returns the same charge for the same
     key, so this never charges twice)."""
     s = deps.settings
-    deadline = time.monotonic() + s.payment_gateway_timeout_seconds
+    deadline = time.monotonic() + min(REPLAY_WAIT_SECONDS, s.payment_gateway_timeout_seconds)
     while True:
         p = await db.pool().fetchrow(
             """SELECT id, reservation, "user", status, outcome, amount, currency
