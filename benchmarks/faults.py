@@ -86,7 +86,10 @@ class Proc:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        self.log.unlink(missing_ok=True)
+        if os.environ.get("FAULTS_KEEP_LOGS"):
+            print(f"log kept: {self.log}")
+        else:
+            self.log.unlink(missing_ok=True)
 
 
 def cli(code: Path, env: dict[str, str], *args: str) -> str:

@@ -39,6 +39,8 @@ def is_unavailable(exc: BaseException | None) -> bool:
             return True
         if isinstance(exc, asyncpg.InterfaceError) and "closed" in str(exc):
             return True  # the pool handed out a connection that died under it
+        if isinstance(exc, asyncpg.exceptions.InternalClientError):
+            return True  # a pooled connection left mid-protocol by a server restart
         exc = exc.__cause__ or exc.__context__
         seen += 1
     return False
