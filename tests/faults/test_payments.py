@@ -272,3 +272,22 @@ async def test_gateway_redis_killed_mid_confirm_then_back_empty(api):
         finally:
             await client.aclose()
     assert [p["status"] for p in await payments()] == ["SUCCEEDED"]
+
+
+async def test_the_worker_reconciles_pending_payments_by_itself(api):
+    """The reconciler runs as a worker cron: a payment left PENDING is settled without a
+    retry from the client."""
+    from tests.workers.conftest import running_worker
+
+    show = await make_show()
+    alice = await api.token("alice@example.com")
+    r = await reserve(api, alice, show.show_id, ["G-1"])
+    await _leave_pending(api, alice, r["id"], "tok_visa", charges=True)
+
+    async def settled():
+        return [p["status"] for p in await payments()] == ["SUCCEEDED"]
+
+    async with running_worker():
+        await wait_until(settled, within=20)
+    assert await db.pool().fetchval("SELECT count(*) FROM booking") == 1
+    assert await audit_show(show.show_id) == []
