@@ -8,7 +8,7 @@ import pytest
 
 from boxoffice import db
 from boxoffice.services.tickets import read_ticket
-from tests.api.booking_ops import CANCEL, CONFIRM, RESERVATION, RESERVE
+from tests.api.booking_ops import CANCEL, CONFIRM, RESERVATION, RESERVE, confirm_like_a_client
 from tests.factories import make_show
 
 
@@ -22,20 +22,6 @@ async def confirm(api, token, rid, payment="tok_visa", key="k1"):
     data = await api(CONFIRM, {"input": {"reservationId": rid, "paymentToken": payment,
                                          "idempotencyKey": key}}, token=token)
     return data["confirm"]
-
-
-async def confirm_like_a_client(api, token, rid, payment, key):
-    """A careful client: on TRY_AGAIN (the first attempt is still in flight) it retries with
-    the same key."""
-    for _ in range(50):
-        body = await api.raw(CONFIRM, {"input": {"reservationId": rid, "paymentToken": payment,
-                                                 "idempotencyKey": key}}, token=token)
-        codes = [e["extensions"]["code"] for e in body.get("errors") or []]
-        if codes != ["TRY_AGAIN"]:
-            assert not codes, body
-            return body["data"]["confirm"]
-        await asyncio.sleep(0.2)
-    raise AssertionError("still TRY_AGAIN after 50 attempts")
 
 
 async def seat_statuses(show_id: int) -> dict[str, str]:
