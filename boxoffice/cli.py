@@ -69,12 +69,11 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 
 def cmd_worker(args: argparse.Namespace) -> None:
-    from arq import run_worker
-
     from workers.settings import WorkerSettings
+    from workers.supervisor import run_supervised
 
     _require_secret()
-    run_worker(WorkerSettings)  # type: ignore[arg-type]
+    run_supervised(WorkerSettings)  # restarts the arq worker when Redis or Postgres drops
 
 
 def cmd_apikey_create(args: argparse.Namespace) -> None:

@@ -57,7 +57,9 @@ class Settings:
     max_seats_per_reservation: int = 10
     token_ttl_seconds: int = 7 * 24 * 3600
     # how long a payment may keep a hold alive past its expiry while the gateway answers
-    payment_grace_seconds: int = 60
+    # (PAYMENT_GRACE_SECONDS, 1-120); it must cover a charge and a lookup (2 x the timeout)
+    payment_grace_seconds: int = 10
+    payment_gateway_timeout_seconds: float = 4.0
     db_pool_min: int = 2
     db_pool_max: int = 20
     lock_timeout_ms: int = 2000
@@ -122,6 +124,9 @@ class Settings:
             db_pool_min=_int("DB_POOL_MIN", 2),
             db_pool_max=_int("DB_POOL_MAX", 20),
             lock_timeout_ms=_int("LOCK_TIMEOUT_MS", 2000),
+            payment_grace_seconds=min(max(_int("PAYMENT_GRACE_SECONDS", 10), 1), 120),
+            payment_gateway_timeout_seconds=float(
+                os.environ.get("PAYMENT_GATEWAY_TIMEOUT_SECONDS") or 4.0),
             allowed_origins=origins,
             smtp_url=os.environ.get("SMTP_URL") or None,
             notification_channel=os.environ.get(
