@@ -85,8 +85,11 @@ _HOLD_SQL = """
 WITH r AS (
     INSERT INTO reservation (show, "user", status, seat_labels, amount, currency, expires_at,
                              is_offer, session_id, created_at, updated_at)
-    VALUES ($1, $2, 'HELD', $3::varchar[], $4, $5, now() + make_interval(secs => $6), false, $7,
-            now(), now())
+    SELECT $1, $2, 'HELD', $3::varchar[], $4, $5, now() + make_interval(secs => $6), false, $7,
+           now(), now()
+    -- re-read in this statement: under READ COMMITTED the seat locks above may have waited for
+    -- a cancelShow whose status change the earlier statement's join could not see
+    WHERE EXISTS (SELECT 1 FROM show WHERE id = $1 AND status = 'SCHEDULED')
     RETURNING id, expires_at
 ), seats AS (
     UPDATE show_seat SET status = 'HELD', reservation = r.id, expires_at = r.expires_at
@@ -106,8 +109,8 @@ SELECT r.id, r.expires_at, (SELECT count(*) FROM seats) AS updated FROM r
 
 async def _hold(conn: asyncpg.Connection, deps: Deps, user: User, show_id: int,
                 currency: str, labels: list[str], session_id: str | None) -> _Held:
-    # the show's status is read in this transaction: a concurrent cancelShow (which writes it)
-    # and this hold cannot both commit under SERIALIZABLE
+    # the show's status is read here and again inside the hold statement (READ COMMITTED: a
+    # cancelShow may commit while this statement waits for the seat locks)
     seats = await conn.fetch(
         """SELECT ss.id, ss.label, ss.status, ss.price, sh.status AS show_status
            FROM show_seat ss JOIN show sh ON sh.id = ss.show
@@ -134,7 +137,8 @@ async def _hold(conn: asyncpg.Connection, deps: Deps, user: User, show_id: int,
         )
     except asyncpg.UniqueViolationError as exc:  # reservation_one_live_per_user_show
         raise _AlreadyHolding() from exc
-    assert res is not None
+    if res is None:  # the show was cancelled while this hold waited for its seat locks
+        raise _ShowCancelled()
     if res["updated"] != len(seats):  # cannot happen under the row locks; never half-hold
         raise _Taken(labels)
     return _Held(ReservationView(
