@@ -21,6 +21,7 @@ from boxoffice.payments.sandbox import SandboxGateway
 from boxoffice.realtime import Realtime
 from boxoffice.settings import Settings, get_settings
 from boxoffice.state import AppState
+from boxoffice.web import web_app_mount
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         allowed_origins=settings.allowed_origins,
         max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
         connection_init_wait_timeout=timedelta(seconds=10),
+        graphql_ide="graphiql" if settings.graphiql_enabled else None,
     )
 
     @contextlib.asynccontextmanager
@@ -94,6 +96,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),
+            web_app_mount(),  # last: the fan's web app at /
         ],
         lifespan=lifespan,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -12,10 +13,16 @@ from strawberry.types.unset import UnsetType
 
 from boxoffice.auth import bearer, read_token, verify_api_key
 from boxoffice.state import AppState
+from boxoffice.web import graphiql_page
 from schema.context import Context
 
 
 class BoxofficeGraphQL(GraphQL[Context, None]):
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # our GraphiQL build from the package's static files instead of strawberry's CDN page
+        state: AppState = request.app.state.boxoffice
+        return HTMLResponse(graphiql_page(state.settings.graphiql_headers))
+
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         state: AppState = request.app.state.boxoffice
         if isinstance(request, WebSocket):

@@ -25,6 +25,17 @@ def _bool_off(name: str) -> bool:
     return os.environ.get(name, "on").strip().lower() not in {"off", "false", "0", "no"}
 
 
+def _graphiql_headers() -> dict[str, str]:
+    """GraphiQL's pre-filled headers: `boxoffice dev` passes its dev key and token, never
+    outside BOXOFFICE_ENV=dev."""
+    if os.environ.get("BOXOFFICE_ENV", "").strip().lower() != "dev":
+        return {}
+    headers = {"X-API-Key": os.environ.get("GRAPHIQL_API_KEY", "")}
+    if os.environ.get("GRAPHIQL_TOKEN"):
+        headers["Authorization"] = f"Bearer {os.environ['GRAPHIQL_TOKEN']}"
+    return headers if headers["X-API-Key"] else {}
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -56,6 +67,9 @@ class Settings:
     notify_max_attempts: int = 6
     notify_backoff_seconds: float = 2.0
     notify_backoff_max_seconds: float = 300.0
+    # GraphiQL at GET /graphql (GRAPHIQL=off: 404); headers pre-filled only in dev
+    graphiql_enabled: bool = True
+    graphiql_headers: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -81,6 +95,8 @@ class Settings:
             ),
             smtp_from=os.environ.get("SMTP_FROM") or "BoxOffice <tickets@boxoffice.local>",
             notify_max_attempts=_int("NOTIFY_MAX_ATTEMPTS", 6),
+            graphiql_enabled=_bool_off("GRAPHIQL"),
+            graphiql_headers=_graphiql_headers(),
         )
 
 

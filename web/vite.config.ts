@@ -1,0 +1,21 @@
+// Two pages into the Python package's static folder: the fan's app (index.html, at /) and
+// the GraphiQL page (graphiql.html, which boxoffice/graphiql.py serves at GET /graphql).
+import { resolve } from "node:path";
+import { defineConfig } from "vite";
+
+export default defineConfig({
+  base: "/",
+  build: {
+    outDir: resolve(__dirname, "../boxoffice/static/web"),
+    emptyOutDir: true,
+    // no source maps in the Python package; hashed names so browsers cache safely
+    sourcemap: false,
+    chunkSizeWarningLimit: 2000,
+    rollupOptions: {
+      input: {
+        index: resolve(__dirname, "index.html"),
+        graphiql: resolve(__dirname, "graphiql.html"),
+      },
+    },
+  },
+});
