@@ -10,6 +10,8 @@ export default defineConfig({
     emptyOutDir: true,
     // no source maps in the Python package; hashed names so browsers cache safely
     sourcemap: false,
+    // the licenses of every bundled npm package, shipped next to the assets
+    license: { fileName: "THIRD_PARTY_LICENSES.md" },
     chunkSizeWarningLimit: 2000,
     rollupOptions: {
       input: {
