@@ -3,6 +3,7 @@ GET /graphql from local assets only, its dev-only headers, and GRAPHIQL=off."""
 
 from __future__ import annotations
 
+import gzip
 import re
 from collections.abc import AsyncIterator
 from typing import Any
@@ -92,3 +93,14 @@ async def test_graphiql_off_answers_404_and_the_api_still_works(page_client) -> 
     resp = await client.post("/graphql", json={"query": "{ __typename }"})
     assert resp.status_code in (200, 401)  # answered by the API, not the page
     assert "graphiql" not in resp.text.lower()
+
+
+async def test_the_apps_first_load_is_under_200_kb_of_gzipped_javascript(page_client) -> None:
+    client = await page_client()
+    html = (await client.get("/", headers=BROWSER)).text
+    scripts = [r for r in REFS.findall(html) if r.endswith(".js")]  # entry + modulepreloads
+    assert scripts, html
+    total = 0
+    for ref in scripts:
+        total += len(gzip.compress((await client.get(ref)).content))
+    assert total < 200_000, f"{total} bytes gzipped"

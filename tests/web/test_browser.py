@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 
-from playwright.async_api import expect
+from playwright.async_api import Locator, expect
 
 from tests.api.booking_ops import CONFIRM, RESERVE
 from tests.factories import make_show
@@ -21,7 +21,7 @@ def app_url(world: World, token: str, show_id: int) -> str:
     return f"/#apiKey={world.key}&token={token}&show={show_id}"
 
 
-def seat(tab: Tab, label: str):  # noqa: ANN201 - a Playwright Locator
+def seat(tab: Tab, label: str) -> Locator:
     return tab.page.locator(f'[data-seat="{label}"]')
 
 
@@ -108,6 +108,16 @@ async def test_sold_out_puts_the_fan_in_the_queue_then_offers_the_seats(
     await tab.page.locator('[data-action="join-queue"]').click()
     await expect(tab.page.get_by_test_id("queue-position")).to_have_text("1")
     await tab.shot("queue")
+
+    # a fan queued through the API sees their place on opening the show
+    queued = await graphql(server.http, world.key, RESERVE,
+                           {"input": {"showId": str(show.show_id), "seats": ["A-1"]}},
+                           token=world.tokens[2])
+    assert queued["reserve"] == {"__typename": "Queued", "showId": str(show.show_id),
+                                 "position": 2, "etrSeconds": queued["reserve"]["etrSeconds"],
+                                 "seatsWanted": 1}
+    other = await open_tab(app_url(world, world.tokens[2], show.show_id))
+    await expect(other.page.get_by_test_id("queue-position")).to_have_text("2")
 
     # the holder lets go: the seats go straight to the waiter as an offer, shown live
     cancel = """mutation C($id: ID!) { cancelReservation(reservationId: $id) { __typename } }"""

@@ -63,6 +63,6 @@ def test_the_committed_bundle_is_built_from_the_current_sources(node_modules: Pa
     assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
 
     assert _files(out) == _files(WEB_DIR), "stale bundle: run `make web` and commit it"
-    same, different, errors = filecmp.cmpfiles(out, WEB_DIR, _files(out), shallow=False)
+    _same, different, errors = filecmp.cmpfiles(out, WEB_DIR, _files(out), shallow=False)
     assert different == [] and errors == [], \
         f"stale bundle ({different + errors}): run `make web` and commit it"
