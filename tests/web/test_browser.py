@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 
-from playwright.async_api import Locator, expect
+from playwright.async_api import Browser, Locator, expect
 
 from tests.api.booking_ops import CONFIRM, RESERVE
 from tests.factories import make_show
-from tests.realtime.support import Server, World, graphql
+from tests.realtime.support import Server, World, graphql, uvicorn
 from tests.web.conftest import Tab
 
 OpenTab = Callable[..., Awaitable[Tab]]
@@ -126,3 +126,32 @@ async def test_sold_out_puts_the_fan_in_the_queue_then_offers_the_seats(
     await expect(tab.page.get_by_test_id("offer-countdown")).to_have_text(M_SS)
     await tab.page.locator('[data-action="pay"]').click()
     await expect(tab.page.get_by_test_id("ticket")).to_have_count(2)
+
+
+async def test_graphiql_in_dev_runs_a_query_and_a_subscription_with_prefilled_headers(
+        browser: Browser, world: World) -> None:
+    show = await make_show(rows=1, per_row=3)
+    env = {"BOXOFFICE_ENV": "dev", "GRAPHIQL_API_KEY": world.key,
+           "GRAPHIQL_TOKEN": world.tokens[0]}
+    with uvicorn(extra_env=env) as dev_server:
+        context = await browser.new_context()
+        try:
+            page = await context.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            await page.goto(f"http://127.0.0.1:{dev_server.port}/graphql")
+            editor = page.locator(".graphiql-query-editor .CodeMirror")
+            await expect(editor).to_be_visible()
+
+            async def run(query: str) -> None:
+                await editor.evaluate("(e, q) => e.CodeMirror.setValue(q)", query)
+                await page.locator(".graphiql-execute-button").click()
+
+            await run(f'{{ show(id: "{show.show_id}") {{ totalSeats }} }}')
+            await expect(page.locator(".graphiql-response")).to_contain_text('"totalSeats": 3')
+            await run(f'subscription {{ seatMap(showId: "{show.show_id}") '
+                      '{ version snapshot { free } } }')
+            await expect(page.locator(".graphiql-response")).to_contain_text('"free": 3')
+            assert errors == []
+        finally:
+            await context.close()
