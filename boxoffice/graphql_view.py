@@ -9,15 +9,20 @@ from starlette.responses import HTMLResponse, Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http.base import BaseRequestProtocol
 from strawberry.types.unset import UnsetType
 
 from boxoffice.auth import bearer, read_token, verify_api_key
 from boxoffice.state import AppState
-from boxoffice.web import graphiql_page
+from boxoffice.web import graphiql_page, wants_graphiql
 from schema.context import Context
 
 
 class BoxofficeGraphQL(GraphQL[Context, None]):
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        return wants_graphiql(request.method, request.query_params,
+                              request.headers.get("accept", ""))
+
     async def render_graphql_ide(self, request: Request) -> Response:
         # our GraphiQL build from the package's static files instead of strawberry's CDN page
         state: AppState = request.app.state.boxoffice

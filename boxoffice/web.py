@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,6 +21,13 @@ def _graphiql_template() -> str:
     if _CONFIG_SLOT not in html:
         raise RuntimeError("graphiql.html lacks its config slot: rebuild web/ (npm run build)")
     return html
+
+
+def wants_graphiql(method: str, params: Mapping[str, object], accept: str) -> bool:
+    """A browser opening /graphql: a GET that accepts HTML and carries no operation (an APQ
+    GET has `extensions` and no `query`; `curl`'s */* alone is not a browser)."""
+    return (method == "GET" and params.get("query") is None
+            and params.get("extensions") is None and "text/html" in accept)
 
 
 def graphiql_page(headers: dict[str, str]) -> str:

@@ -104,3 +104,13 @@ async def test_the_apps_first_load_is_under_200_kb_of_gzipped_javascript(page_cl
     for ref in scripts:
         total += len(gzip.compress((await client.get(ref)).content))
     assert total < 200_000, f"{total} bytes gzipped"
+
+
+async def test_only_a_browser_get_without_an_operation_gets_graphiql(page_client) -> None:
+    client = await page_client()
+    apq = '{"persistedQuery":{"version":1,"sha256Hash":"' + "0" * 64 + '"}}'
+    for params, accept in [({"query": "{ __typename }"}, BROWSER["Accept"]),
+                           ({"extensions": apq}, BROWSER["Accept"]),
+                           ({}, "*/*"), ({}, "application/json")]:
+        resp = await client.get("/graphql", params=params, headers={"Accept": accept})
+        assert 'id="graphiql"' not in resp.text, (params, accept)

@@ -219,7 +219,10 @@ class Checkout {
     this.mode = "hold";
     window.clearInterval(this.timer);
     const countdown = h("strong", { "data-testid": kind === "hold" ? "hold-countdown" : "offer-countdown", "aria-live": "off" });
-    const card = h("select", { id: "card", "data-testid": "card" }, ...CARDS.map(([v, l]) => h("option", { value: v }, l)));
+    // &card=tok_… in the address preselects a sandbox card (demos, scripted checks)
+    const wanted = fragment().get("card");
+    const cards = CARDS.some(([v]) => v === wanted) ? CARDS : wanted?.startsWith("tok_") ? [...CARDS, [wanted, wanted] as [string, string]] : CARDS;
+    const card = h("select", { id: "card", "data-testid": "card" }, ...cards.map(([v, l]) => h("option", { value: v, selected: v === wanted }, l)));
     const message = h("div", { "aria-live": "assertive" });
     const pay = h("button", { "data-action": "pay", onclick: () => void this.pay(hold, card.value, message, pay) }, `Pay ${money(hold.amount, hold.currency)}`);
     const until = Date.parse(hold.expiresAt);
