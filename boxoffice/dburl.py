@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import asyncpg
@@ -11,11 +12,29 @@ class LeanConnection(asyncpg.Connection):  # type: ignore[misc]
     """Skips the reset query (advisory unlock, CLOSE ALL, UNLISTEN, RESET ALL) on pool release.
 
     That query is a round trip on *every* release. This application never changes session
-    state on pooled connections (no SET, LISTEN, cursors or advisory locks; session settings come
-    from the startup packet), and open transactions are still rolled back by asyncpg itself.
+    state on pooled connections (no SET, LISTEN, cursors or session advisory locks; session
+    settings come from the startup packet), and open transactions are still rolled back by asyncpg
+    itself; the one exception is below.
     """
 
+    # Set when a task was cancelled between a prepare and its execution (graphql-core cancels
+    # sibling fields after an error; time budgets and disconnects cancel too). asyncpg prepares
+    # with Parse/Describe/Flush and no Sync, so the server is then left inside an implicit
+    # transaction waiting for the client (`active`, ClientRead), holding its locks and snapshot
+    # until the connection is reused. The reset query on release ends it.
+    _needs_sync = False
+
+    async def _get_statement(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await super()._get_statement(*args, **kwargs)
+        except asyncio.CancelledError:
+            self._needs_sync = True
+            raise
+
     def get_reset_query(self) -> str:
+        if self._needs_sync:
+            self._needs_sync = False
+            return "SELECT 1"
         return ""
 
 
