@@ -199,6 +199,11 @@ class Checkout {
         case "Queued":
           this.map.clearSelection();
           return this.watchQueue();
+        case "NotAdmitted":
+          // an on-sale waiting room is open: the fan's place in line, admitted in turn
+          this.selectionChanged();
+          this.panel.prepend(alertBox(`The sale is busy: you are number ${r.position} in the waiting room (about ${Math.ceil(r.etrSeconds / 60)} min). Try again when admitted.`, "not-admitted"));
+          return;
         default:
           this.selectionChanged();
           this.panel.prepend(alertBox(r.message));
