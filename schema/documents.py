@@ -108,8 +108,13 @@ class DocumentGate(SchemaExtension):
                         "QUERY_TOO_COMPLEX")
         entry = CACHE.get(self._key())
         if entry is None:
-            # a syntax error (or too many tokens) propagates as Strawberry's parse error
-            document = parse(query, max_tokens=s.max_query_tokens)
+            try:
+                document = parse(query, max_tokens=s.max_query_tokens)
+            except GraphQLError as exc:  # a syntax error, or too many tokens (a limit)
+                code = ("QUERY_TOO_COMPLEX" if exc.message.startswith(
+                    "Syntax Error: Document contains more than") else BAD_USER_INPUT)
+                raise GraphQLError(exc.message, source=exc.source, positions=exc.positions,
+                                   extensions={"code": code}) from None
             entry = _Entry(document, _refusal(document, query, _limits(), ctx.schema._schema))
             CACHE.put(self._key(), entry)
         ctx.graphql_document = entry.document

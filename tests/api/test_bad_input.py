@@ -148,3 +148,23 @@ async def test_huge_variable_lists_are_refused_before_graphql_coerces_them(api: 
     ok = await api(RESERVE, {"input": {"showId": str(show.show_id),
                                        "seats": [f"A-{i}" for i in range(1, 3)]}}, token=token)
     assert ok["reserve"]["__typename"] == "Reservation"
+
+
+@pytest.mark.parametrize(("query", "variables", "code"), [
+    ("{ cities { id ", None, "BAD_USER_INPUT"),  # syntax error
+    ("{ nope }", None, "BAD_USER_INPUT"),  # validation error
+    ("{ search(input: {first: 99999999999}) { totalCount } }", None, "BAD_USER_INPUT"),
+    ('{ search(input: {datetime: "99999-01-01T00:00:00Z"}) { totalCount } }', None,
+     "BAD_USER_INPUT"),
+    ("query($g: GeoPoint) { search(input: {near: $g, radiusKm: 5}) { totalCount } }",
+     {"g": {"lat": "north"}}, "BAD_USER_INPUT"),  # variable coercion
+    ("{ cities " + "@skip(if: false) " * 900 + "{ id } }", None, "QUERY_TOO_COMPLEX"),
+], ids=["syntax", "validation", "int-overflow", "bad-datetime", "bad-variable", "tokens"])
+async def test_graphql_core_refusals_carry_a_code(api: Any, query: str,
+                                                 variables: dict[str, Any] | None,
+                                                 code: str) -> None:
+    """Syntax, validation and variable errors from graphql-core came back without
+    `extensions.code`; the contract promises a coded error for malformed input."""
+    body = await api.raw(query, variables)
+    assert body.get("data") is None, body
+    assert [e["extensions"]["code"] for e in body["errors"]] == [code] * len(body["errors"]), body
