@@ -122,3 +122,24 @@ async def test_websocket_operations_draw_from_the_rate_limit_buckets(world):
     errors = refused["payload"] if refused["type"] == "error" else refused["payload"]["errors"]
     assert errors[0]["extensions"]["code"] == "RATE_LIMITED"
     assert errors[0]["extensions"]["retryAfterSeconds"] >= 1
+
+
+async def test_documents_refused_while_parsing_are_answered_on_websockets(servers, world):
+    """A query text over the length cap, or one that does not parse, was refused by raising
+    from the parse hook, which Strawberry's websocket handler swallowed: the client got a bare
+    `complete`. Now: an `error` with the code (cap), or close 4400 (syntax error)."""
+    a, _ = servers
+    async with websockets.connect(a.ws, subprotocols=[TRANSPORT_WS]) as ws:
+        await ws.send(json.dumps({"type": "connection_init", "payload": world.init()}))
+        assert (await recv(ws))["type"] == "connection_ack"
+        long_query = "{ cities { id } }" + " " * 25_000
+        await ws.send(json.dumps({"type": "subscribe", "id": "1",
+                                  "payload": {"query": long_query}}))
+        message = await recv(ws)
+        assert message["type"] == "error", message
+        assert message["payload"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+        await ws.send(json.dumps({"type": "subscribe", "id": "2",
+                                  "payload": {"query": "{ cities { id "}}))
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await recv(ws)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4400
