@@ -126,6 +126,8 @@ class DocumentGate(SchemaExtension):
             # saw only "complete"): answer it from on_validate as a pre-execution error, with
             # a stand-in document that is never executed.
             ctx.graphql_document = _STAND_IN
+            # (its one operation, whatever operationName asked for: Strawberry reads the type)
+            ctx._provided_operation_name = None
         else:
             assert entry is not None
             ctx.graphql_document = entry.document

@@ -168,3 +168,13 @@ async def test_graphql_core_refusals_carry_a_code(api: Any, query: str,
     body = await api.raw(query, variables)
     assert body.get("data") is None, body
     assert [e["extensions"]["code"] for e in body["errors"]] == [code] * len(body["errors"]), body
+
+
+async def test_a_refused_document_is_refused_whatever_its_operation_name(api: Any) -> None:
+    ops = " ".join(f"query Q{i} {{ cities {{ id }} }}" for i in range(300))  # > 2000 tokens
+    resp = await api.client.post("/graphql", headers={"X-API-Key": api.api_key},
+                                 json={"query": ops, "operationName": "Q299"})
+    assert resp.json()["errors"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX", resp.text
+    resp = await api.client.post("/graphql", headers={"X-API-Key": api.api_key},
+                                 json={"query": "query Q { cities { id ", "operationName": "Q"})
+    assert resp.json()["errors"][0]["message"].startswith("Syntax Error"), resp.text
