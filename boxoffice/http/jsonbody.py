@@ -13,7 +13,7 @@ from typing import Any
 MAX_JSON_DEPTH = 32  # GraphQL variables of this schema nest 3 deep
 # values in one request (the largest variables of this schema hold ~20): graphql-core coerces a
 # list element by element, so 90k seat labels took ~1 s to be told "at most 10"
-MAX_JSON_VALUES = 10_000
+MAX_JSON_VALUES = 1_000
 
 
 class BadJson(ValueError):
