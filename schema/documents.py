@@ -65,6 +65,7 @@ class _ByteLRU:
 
 
 CACHE = _ByteLRU(CACHE_BYTES)
+_STAND_IN = parse("{ __typename }")  # the document of a request refused while parsing
 
 
 class _NulFinder(Visitor):
@@ -103,20 +104,41 @@ class DocumentGate(SchemaExtension):
         ctx = self.execution_context
         query = ctx.query or ""
         s = get_settings()
+        self._early: GraphQLError | None = None
         if len(query) > s.max_query_chars:
-            raise coded(f"Query texts are limited to {s.max_query_chars} characters",
-                        "QUERY_TOO_COMPLEX")
-        entry = CACHE.get(self._key())
-        if entry is None:
-            # a syntax error (or too many tokens) propagates as Strawberry's parse error
-            document = parse(query, max_tokens=s.max_query_tokens)
-            entry = _Entry(document, _refusal(document, query, _limits(), ctx.schema._schema))
-            CACHE.put(self._key(), entry)
-        ctx.graphql_document = entry.document
+            self._early = coded(f"Query texts are limited to {s.max_query_chars} characters",
+                                "QUERY_TOO_COMPLEX")
+        entry = CACHE.get(self._key()) if self._early is None else None
+        if entry is None and self._early is None:
+            try:
+                document = parse(query, max_tokens=s.max_query_tokens)
+            except GraphQLError as exc:  # a syntax error, or too many tokens (a limit)
+                code = ("QUERY_TOO_COMPLEX" if exc.message.startswith(
+                    "Syntax Error: Document contains more than") else BAD_USER_INPUT)
+                exc.extensions = {**(exc.extensions or {}), "code": code}
+                self._early = exc
+            else:
+                entry = _Entry(document, _refusal(document, query, _limits(),
+                                                  ctx.schema._schema))
+                CACHE.put(self._key(), entry)
+        if self._early is not None:
+            # Raised from here, a refusal escaped Strawberry's websocket handling (the client
+            # saw only "complete"): answer it from on_validate as a pre-execution error, with
+            # a stand-in document that is never executed.
+            ctx.graphql_document = _STAND_IN
+            # (its one operation, whatever operationName asked for: Strawberry reads the type)
+            ctx._provided_operation_name = None
+        else:
+            assert entry is not None
+            ctx.graphql_document = entry.document
         yield
 
     def on_validate(self) -> Iterator[None]:
         ctx = self.execution_context
+        if getattr(self, "_early", None) is not None:
+            ctx.pre_execution_errors = [self._early]
+            yield
+            return
         entry = CACHE.get(self._key())
         if entry is None or entry.document is not ctx.graphql_document:
             yield  # evicted meanwhile: let Strawberry validate (limits were checked at parse)

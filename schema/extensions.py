@@ -12,7 +12,9 @@ from boxoffice.outage import MESSAGE as OUTAGE_MESSAGE
 from boxoffice.outage import is_unavailable
 from schema.context import Context
 from schema.documents import DocumentGate
-from schema.errors import INTERNAL, TRY_AGAIN, unauthenticated
+from schema.errors import BAD_USER_INPUT, INTERNAL, TRY_AGAIN, unauthenticated
+
+QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
 
 log = logging.getLogger("boxoffice.graphql")
 
@@ -59,7 +61,25 @@ def _masked() -> MaskErrors:
         return masked
 
     ext.anonymise_error = anonymise  # type: ignore[method-assign]
+    process = ext._process_errors
+
+    def process_and_code(errors: list[GraphQLError]) -> list[GraphQLError]:
+        processed = process(errors)
+        for error in processed:
+            if not (error.extensions or {}).get("code"):
+                error.extensions = {**(error.extensions or {}), "code": _code_of(error)}
+        return processed
+
+    ext._process_errors = process_and_code  # type: ignore[method-assign]
     return ext
+
+
+def _code_of(error: GraphQLError) -> str:
+    """A code for graphql-core's own errors (syntax, validation, variable coercion): the
+    contract promises every refusal a code. Too many tokens is a document limit."""
+    if error.message.startswith("Syntax Error: Document contains more than"):
+        return QUERY_TOO_COMPLEX
+    return BAD_USER_INPUT
 
 
 EXTENSIONS: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [

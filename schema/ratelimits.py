@@ -18,21 +18,27 @@ from graphql import GraphQLError
 from starlette.websockets import WebSocket
 from strawberry.types.execution import PreExecutionError
 
+from boxoffice.auth import verify_api_key
 from boxoffice.http import ratelimit
 from boxoffice.http.gate import client_address
 from schema.context import Context
-from schema.errors import coded
+from schema.errors import coded, unauthenticated
 
 RATE_LIMITED = "RATE_LIMITED"
 RAW_KEY = "api_key_raw"  # Context.extra: the key the connection_init presented
 
 
 async def socket_refusal(context: Any) -> GraphQLError | None:
-    """RATE_LIMITED when this websocket operation is over a bucket, else None (and charged)."""
+    """UNAUTHENTICATED when the connection's key was revoked since, RATE_LIMITED when this
+    websocket operation is over a bucket, else None (and charged)."""
     if not (isinstance(context, Context) and isinstance(context.request, WebSocket)):
         return None
     s = context.state.settings
     raw_key = context.extra.get(RAW_KEY)
+    # the key was checked at connection_init; a revoked key must stop working on open
+    # connections too (verify_api_key's cache bounds that to its 5 s)
+    if isinstance(raw_key, str) and await verify_api_key(raw_key) is None:
+        return unauthenticated("This API key is no longer valid")
     if not s.rate_limits_enabled or not isinstance(raw_key, str):
         return None  # not connected yet: the view refuses the operation itself
     wait = await ratelimit.take(context.state.redis, [

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -51,8 +52,10 @@ def _is_ide_request(scope: Scope) -> bool:
     """A browser navigating to the GraphQL URL: GraphiQL's page, no operation in it."""
     if scope["method"] != "GET" or "text/html" not in (_header(scope, b"accept") or ""):
         return False
-    query = scope.get("query_string", b"")
-    return not any(p.split(b"=", 1)[0] in (b"query", b"extensions") for p in query.split(b"&"))
+    # decoded the way the view decodes them: `?%71uery=` is `query` too
+    names = {k for k, _ in parse_qsl(scope.get("query_string", b"").decode("latin-1"),
+                                     keep_blank_values=True)}
+    return not names & {"query", "extensions"}
 
 
 async def read_body(receive: Receive, limit: int) -> bytes:

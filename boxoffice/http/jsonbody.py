@@ -11,6 +11,9 @@ import json
 from typing import Any
 
 MAX_JSON_DEPTH = 32  # GraphQL variables of this schema nest 3 deep
+# values in one request (the largest variables of this schema hold ~20): graphql-core coerces a
+# list element by element, so 90k seat labels took ~1 s to be told "at most 10"
+MAX_JSON_VALUES = 1_000
 
 
 class BadJson(ValueError):
@@ -30,6 +33,7 @@ def _text_problem(text: str) -> str | None:
 def check_value(value: Any) -> None:
     """Walk a decoded JSON value (iteratively, so depth costs no stack) for bad strings."""
     stack: list[tuple[Any, int]] = [(value, 0)]
+    values = 1
     while stack:
         item, depth = stack.pop()
         if depth > MAX_JSON_DEPTH:
@@ -37,7 +41,11 @@ def check_value(value: Any) -> None:
         if isinstance(item, str):
             if problem := _text_problem(item):
                 raise BadJson(problem)
-        elif isinstance(item, dict):
+        elif isinstance(item, dict | list):
+            values += len(item)  # counted before walking them: a huge one costs nothing
+            if values > MAX_JSON_VALUES:
+                raise BadJson(f"JSON holds more than {MAX_JSON_VALUES} values")
+        if isinstance(item, dict):
             for k, v in item.items():
                 if problem := _text_problem(k):
                     raise BadJson(problem)

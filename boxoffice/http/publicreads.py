@@ -28,6 +28,7 @@ from urllib.parse import parse_qsl, urlencode
 from boxoffice import metrics
 from boxoffice.auth import verify_api_key
 from boxoffice.http import apq, jsonbody
+from boxoffice.http.gate import API_CLIENT_STATE
 from boxoffice.http.publicdocs import Analysis, analyse
 from boxoffice.services.responsecache import ByteLRU, Rendered, ResponseCache
 
@@ -158,8 +159,11 @@ class PublicReads:
             if substituted:  # the view must see the document itself
                 scope, body = _with_query(scope, req)
             if analysis.mutation:
+                # only an admin key's mutation can change the catalog (cancelShow and the
+                # like); anyone else's (refused FORBIDDEN) moving the epoch flushed every
+                # process' cached public answers at will
                 send = self._announcing(state.redis, send, _client(scope),
-                                        analysis.changes_catalog)
+                                        analysis.changes_catalog and _is_admin(scope))
             await self._pass(scope, receive, send, body)
             return None
         key = (sha or apq.sha256_of(req.query), req.operation_name or "",
@@ -263,6 +267,11 @@ def _client(scope: Scope, headers: dict[str, str] | None = None) -> str:
     headers = _headers(scope) if headers is None else headers
     forwarded = headers.get("x-forwarded-for", "").split(",")[0].strip()
     return forwarded or str((scope.get("client") or ("",))[0])
+
+
+def _is_admin(scope: Scope) -> bool:
+    client = scope.get("state", {}).get(API_CLIENT_STATE)  # put there by the gate
+    return getattr(client, "role", None) == "admin"
 
 
 def _headers(scope: Scope) -> dict[str, str]:

@@ -120,3 +120,61 @@ async def test_a_huge_seat_label_is_not_echoed_whole(api: Any) -> None:
     # graphql-core's own coercion messages are clipped as well
     body = await api.raw("query S($id: ID!) { show(id: $id) { id } }", {"id": ["x" * 100_000]})
     assert len(json.dumps(body)) < 2_000, len(json.dumps(body))
+
+
+async def test_huge_variable_lists_are_refused_before_graphql_coerces_them(api: Any) -> None:
+    """90,000 seat labels (1 MiB) were coerced one by one by graphql-core (~1 s of CPU) only to
+    be told "at most 10 seats": a request holding that many values is refused as it is read."""
+    show = await make_show()
+    token = await api.token("huge-list@example.com")
+    body = {"query": RESERVE, "variables": {"input": {
+        "showId": str(show.show_id), "seats": [f"A-{i}" for i in range(1, 90_001)]}}}
+    resp = await api.client.post("/graphql", json=body, headers={
+        "X-API-Key": api.api_key, "Authorization": f"Bearer {token}"})
+    assert resp.status_code == 400, resp.text[:300]
+    assert resp.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    # an input object with 50,000 unknown fields, and the same over GET
+    many = {"lat": 1, "lng": 2, **{f"x{i}": i for i in range(50_000)}}
+    query = "query($g: GeoPoint){ search(input:{near:$g, radiusKm: 5}) { totalCount } }"
+    resp = await post(api, json.dumps({"query": query, "variables": {"g": many}}).encode())
+    assert resp.status_code == 400, resp.text[:300]
+    resp = await api.client.get("/graphql", headers={"X-API-Key": api.api_key}, params={
+        "query": query, "variables": json.dumps(
+            {"g": {"lat": 1, "lng": 2, "x": [0] * 11_000}}, separators=(",", ":"))})
+    assert resp.status_code == 400, resp.text[:300]
+    async with db.pool().acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM reservation") == 0
+    # ten labels still reach the booking rules
+    ok = await api(RESERVE, {"input": {"showId": str(show.show_id),
+                                       "seats": [f"A-{i}" for i in range(1, 3)]}}, token=token)
+    assert ok["reserve"]["__typename"] == "Reservation"
+
+
+@pytest.mark.parametrize(("query", "variables", "code"), [
+    ("{ cities { id ", None, "BAD_USER_INPUT"),  # syntax error
+    ("{ nope }", None, "BAD_USER_INPUT"),  # validation error
+    ("{ search(input: {first: 99999999999}) { totalCount } }", None, "BAD_USER_INPUT"),
+    ('{ search(input: {datetime: "99999-01-01T00:00:00Z"}) { totalCount } }', None,
+     "BAD_USER_INPUT"),
+    ("query($g: GeoPoint) { search(input: {near: $g, radiusKm: 5}) { totalCount } }",
+     {"g": {"lat": "north"}}, "BAD_USER_INPUT"),  # variable coercion
+    ("{ cities " + "@skip(if: false) " * 900 + "{ id } }", None, "QUERY_TOO_COMPLEX"),
+], ids=["syntax", "validation", "int-overflow", "bad-datetime", "bad-variable", "tokens"])
+async def test_graphql_core_refusals_carry_a_code(api: Any, query: str,
+                                                 variables: dict[str, Any] | None,
+                                                 code: str) -> None:
+    """Syntax, validation and variable errors from graphql-core came back without
+    `extensions.code`; the contract promises a coded error for malformed input."""
+    body = await api.raw(query, variables)
+    assert body.get("data") is None, body
+    assert [e["extensions"]["code"] for e in body["errors"]] == [code] * len(body["errors"]), body
+
+
+async def test_a_refused_document_is_refused_whatever_its_operation_name(api: Any) -> None:
+    ops = " ".join(f"query Q{i} {{ cities {{ id }} }}" for i in range(300))  # > 2000 tokens
+    resp = await api.client.post("/graphql", headers={"X-API-Key": api.api_key},
+                                 json={"query": ops, "operationName": "Q299"})
+    assert resp.json()["errors"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX", resp.text
+    resp = await api.client.post("/graphql", headers={"X-API-Key": api.api_key},
+                                 json={"query": "query Q { cities { id ", "operationName": "Q"})
+    assert resp.json()["errors"][0]["message"].startswith("Syntax Error"), resp.text

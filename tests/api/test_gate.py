@@ -8,6 +8,7 @@ import dataclasses
 import json
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import quote
 
 import httpx2
 import pytest
@@ -200,3 +201,16 @@ async def test_metrics_and_readyz_detail_need_operator_credentials(clean: None) 
         detailed = await c.get("/readyz", headers={"X-API-Key": admin})
         assert detailed.json() == {"ready": True, "database": True, "redis": True}
         assert application.state.ready_cache.at == checked_at  # answered from the 1 s cache
+
+
+async def test_a_percent_encoded_query_parameter_is_no_way_around_the_key(app: Any) -> None:
+    """`GET /graphql?%71uery=…` with `Accept: text/html`: the view decodes `%71uery` as `query`
+    and runs it, so the gate must not take it for a browser opening GraphiQL."""
+    async with client_for(app) as c:
+        for query in ["{ cities { id } } # review-html-1", "{ nope } # review-html-2"]:
+            resp = await c.get("/graphql?%71uery=" + quote(query),
+                               headers={"Accept": "text/html"})
+            assert_coded(resp, 401, "UNAUTHENTICATED")
+            assert not any(k[0] == query for k in CACHE.entries)  # the parser never saw it
+        resp = await c.get("/graphql?%65xtensions=%7B%7D", headers={"Accept": "text/html"})
+        assert_coded(resp, 401, "UNAUTHENTICATED")

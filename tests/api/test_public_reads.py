@@ -15,6 +15,7 @@ from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from boxoffice import db, metrics
+from boxoffice.auth import create_api_key
 from boxoffice.http import apq as apq_module
 from boxoffice.http.publicdocs import POLICIES, Policy
 from boxoffice.services import responsecache, seatcache
@@ -265,8 +266,18 @@ async def test_catalog_changes_move_the_epoch(api: Any, redis: Redis,
     cached = (await post(api, {"query": CITIES})).json()["data"]["cities"]
     assert cached == before  # served from the cache: nothing announced the new city
 
+    # the same mutation from a key that may not call it (FORBIDDEN) changes nothing and must
+    # not move the epoch: any client key could otherwise flush every process' cache at will
+    cancel = {"query": 'mutation { cancelShow(showId: "1", reason: "x") { showId } }'}
+    epoch = await redis.get(responsecache.EPOCH_KEY)
+    refused = (await post(api, cancel)).json()
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert await redis.get(responsecache.EPOCH_KEY) == epoch
+    assert (await post(api, {"query": CITIES})).json()["data"]["cities"] == before
+
     # an admin mutation (cancelShow and the like) moves the epoch before its answer leaves
-    await post(api, {"query": 'mutation { cancelShow(showId: "1", reason: "x") { showId } }'})
+    admin = await create_api_key("epoch-admin", "admin")
+    await api.client.post("/graphql", json=cancel, headers={"X-API-Key": admin})
     after = (await post(api, {"query": CITIES})).json()["data"]["cities"]
     assert "Atlantis" in {c["name"] for c in after}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -122,3 +123,58 @@ async def test_websocket_operations_draw_from_the_rate_limit_buckets(world):
     errors = refused["payload"] if refused["type"] == "error" else refused["payload"]["errors"]
     assert errors[0]["extensions"]["code"] == "RATE_LIMITED"
     assert errors[0]["extensions"]["retryAfterSeconds"] >= 1
+
+
+async def test_documents_refused_while_parsing_are_answered_on_websockets(servers, world):
+    """A query text over the length cap, or one that does not parse, was refused by raising
+    from the parse hook, which Strawberry's websocket handler swallowed: the client got a bare
+    `complete`. Now: an `error` with the code (cap), or close 4400 (syntax error)."""
+    a, _ = servers
+    async with websockets.connect(a.ws, subprotocols=[TRANSPORT_WS]) as ws:
+        await ws.send(json.dumps({"type": "connection_init", "payload": world.init()}))
+        assert (await recv(ws))["type"] == "connection_ack"
+        long_query = "{ cities { id } }" + " " * 25_000
+        await ws.send(json.dumps({"type": "subscribe", "id": "1",
+                                  "payload": {"query": long_query}}))
+        message = await recv(ws)
+        assert message["type"] == "error", message
+        assert message["payload"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+        await ws.send(json.dumps({"type": "subscribe", "id": "2",
+                                  "payload": {"query": "{ cities { id "}}))
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await recv(ws)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4400
+
+
+async def test_a_revoked_key_stops_working_on_an_open_websocket(servers, world):
+    """The key is checked at connection_init only: a connection opened before
+    `apikey revoke` went on running queries and mutations with it. The contract: a revoked key
+    stops working within 5 s on every process (here: each new operation re-checks it)."""
+    from boxoffice.auth import create_api_key, revoke_api_keys
+
+    a, _ = servers
+    key = await create_api_key("review-revoked-socket")
+    async with websockets.connect(a.ws, subprotocols=[TRANSPORT_WS]) as ws:
+        await ws.send(json.dumps({"type": "connection_init", "payload": {"apiKey": key}}))
+        assert (await recv(ws))["type"] == "connection_ack"
+
+        async def cities(op_id: str) -> dict[str, Any]:
+            await ws.send(json.dumps({"type": "subscribe", "id": op_id,
+                                      "payload": {"query": "{ cities { id } }"}}))
+            first = await recv(ws)
+            if first["type"] == "next":
+                assert (await recv(ws))["type"] == "complete"
+            return first
+
+        assert "errors" not in (await cities("before"))["payload"]
+        assert await revoke_api_keys("review-revoked-socket") == 1
+        refused = None
+        for attempt in range(60):  # the key cache lives 5 s: allow 15
+            answer = await cities(f"after-{attempt}")
+            if answer["type"] == "error" or answer["payload"].get("errors"):
+                refused = answer
+                break
+            await asyncio.sleep(0.25)
+        assert refused is not None, "a revoked key kept working on its open websocket"
+        errors = refused["payload"] if refused["type"] == "error" else refused["payload"]["errors"]
+        assert errors[0]["extensions"]["code"] == "UNAUTHENTICATED"
