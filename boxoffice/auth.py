@@ -12,7 +12,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from boxoffice.db import pool
 from boxoffice.secretkeys import verification_keys
-from boxoffice.settings import get_settings
+from boxoffice.settings import Settings, get_settings
 
 _TOKEN_SALT = "boxoffice.user-token"
 
@@ -99,7 +99,9 @@ def issue_token(user: User) -> str:
 
 # Verified tokens, until they expire (at most a minute): a client sends the same token on
 # every request, and checking its HMAC is a measurable share of a reserve's CPU.
-_TOKEN_CACHE: dict[str, tuple[float, User]] = {}
+# verified tokens, valid for the settings (keys) they were verified with: a rotation that drops a
+# key must not leave tokens it signed accepted from the cache
+_TOKEN_CACHE: dict[str, tuple[float, User, Settings]] = {}
 _TOKEN_CACHE_SECONDS = 60.0
 
 
@@ -108,10 +110,11 @@ def read_token(token: str | None) -> User | None:
     if not token or len(token) > 500:
         return None
     now = time.time()
+    settings = get_settings()
     hit = _TOKEN_CACHE.get(token)
-    if hit is not None and hit[0] > now:
+    if hit is not None and hit[0] > now and hit[2] is settings:
         return hit[1]
-    ttl = get_settings().token_ttl_seconds
+    ttl = settings.token_ttl_seconds
     try:
         data, issued = _serializer().loads(token, max_age=ttl, return_timestamp=True)
     except (BadSignature, SignatureExpired):
@@ -121,7 +124,8 @@ def read_token(token: str | None) -> User | None:
     user = User(id=data["uid"], email=str(data.get("email", "")))
     if len(_TOKEN_CACHE) > 50_000:
         _TOKEN_CACHE.clear()
-    _TOKEN_CACHE[token] = (min(now + _TOKEN_CACHE_SECONDS, issued.timestamp() + ttl), user)
+    _TOKEN_CACHE[token] = (min(now + _TOKEN_CACHE_SECONDS, issued.timestamp() + ttl), user,
+                           settings)
     return user
 
 

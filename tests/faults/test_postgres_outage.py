@@ -58,7 +58,12 @@ async def test_postgres_down_gives_coded_errors_and_recovers(cluster_world) -> N
                     else:  # nothing needed Postgres (served from a cache)
                         assert codes <= {"TRY_AGAIN"}, body
                 assert any(status == 503 for status, _ in answers)
-                ready_status = (await client.get(f"{base}/readyz")).status_code
+                # /readyz caches its checks for ~1 s (boxoffice/http/ops.py): ask until it knows
+                for _ in range(30):
+                    ready_status = (await client.get(f"{base}/readyz")).status_code
+                    if ready_status == 503:
+                        break
+                    await asyncio.sleep(0.2)
                 assert ready_status == 503
                 assert api.alive(), api.output()
             finally:
