@@ -11,12 +11,12 @@ from arq import create_pool
 from arq.connections import RedisSettings
 from redis.asyncio import Redis
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route, WebSocketRoute
 
-from boxoffice import db, metrics
+from boxoffice import db
 from boxoffice.graphql_view import BoxofficeGraphQL
+from boxoffice.http import ops
+from boxoffice.http.middleware import surface_middleware
 from boxoffice.payments.sandbox import SandboxGateway
 from boxoffice.realtime import Realtime
 from boxoffice.settings import Settings, get_settings
@@ -56,6 +56,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     graphql = BoxofficeGraphQL(
         schema,
+        graphql_ide="graphiql" if settings.graphiql else None,  # GRAPHIQL=off: no playground
         keep_alive=True,
         keep_alive_interval=15,
         allowed_origins=settings.allowed_origins,
@@ -69,34 +70,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
             app.state.boxoffice = state
             yield
 
-    async def healthz(request: Request) -> PlainTextResponse:
-        return PlainTextResponse("ok")
-
-    async def readyz(request: Request) -> JSONResponse:
-        state: AppState = request.app.state.boxoffice
-        checks: dict[str, bool] = {}
-        try:
-            checks["database"] = await db.pool().fetchval("SELECT 1") == 1
-        except Exception:
-            checks["database"] = False
-        try:
-            checks["redis"] = bool(await state.redis.ping())
-        except Exception:
-            checks["redis"] = False
-        ok = all(checks.values())
-        return JSONResponse({"ready": ok, **checks}, status_code=200 if ok else 503)
-
-    async def metrics_endpoint(request: Request) -> PlainTextResponse:
-        return PlainTextResponse(metrics.render(), media_type="text/plain; version=0.0.4")
-
     return Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
-            Route("/healthz", healthz),
-            Route("/readyz", readyz),
-            Route("/metrics", metrics_endpoint),
             Route("/tickets/keys", ticket_keys, methods=["GET"]),
+            Route("/healthz", ops.healthz),
+            Route("/readyz", ops.readyz),
+            Route("/metrics", ops.metrics_endpoint),
         ],
+        # outermost first: CORS headers also on the gate's refusals (boxoffice/http/)
+        middleware=surface_middleware(settings),
         lifespan=lifespan,
     )

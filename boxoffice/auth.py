@@ -5,11 +5,13 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from boxoffice.db import pool
+from boxoffice.secretkeys import verification_keys
 from boxoffice.settings import get_settings
 
 _TOKEN_SALT = "boxoffice.user-token"
@@ -32,7 +34,7 @@ class User:
 
 
 def hash_key(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
+    return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 async def create_api_key(name: str, role: str = "client") -> str:
@@ -59,29 +61,36 @@ async def revoke_api_keys(name: str) -> int:
 
 # Keys are checked on every operation: cache positive and negative answers briefly, so a
 # flood of requests costs one dict lookup, and a revoked key stops working within the TTL.
-_KEY_CACHE: dict[str, tuple[float, ApiClient | None]] = {}
+# Bounded LRU: a flood of made-up keys evicts the oldest entries, never grows memory (and is
+# throttled per address before it gets here, boxoffice/http/gate.py).
+_KEY_CACHE: OrderedDict[str, tuple[float, ApiClient | None]] = OrderedDict()
+_KEY_CACHE_MAX = 10_000
 _KEY_TTL = 5.0  # the contract: a revoked key stops working within 5 s on every process
+MAX_KEY_CHARS = 200
 
 
 async def verify_api_key(raw: str | None) -> ApiClient | None:
-    if not raw or len(raw) > 200:
+    if not raw or len(raw) > MAX_KEY_CHARS:
         return None
     now = time.monotonic()
     hit = _KEY_CACHE.get(raw)
     if hit is not None and hit[0] > now:
+        _KEY_CACHE.move_to_end(raw)
         return hit[1]
     row = await pool().fetchrow(
         "SELECT id, name, role FROM api_key WHERE key_hash = $1 AND NOT revoked", hash_key(raw)
     )
     client = ApiClient(id=row["id"], name=row["name"], role=row["role"]) if row else None
-    if len(_KEY_CACHE) > 10_000:
-        _KEY_CACHE.clear()
     _KEY_CACHE[raw] = (now + _KEY_TTL, client)
+    _KEY_CACHE.move_to_end(raw)
+    while len(_KEY_CACHE) > _KEY_CACHE_MAX:
+        _KEY_CACHE.popitem(last=False)
     return client
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(get_settings().secret_key, salt=_TOKEN_SALT)
+    # signs with the current SECRET_KEY, still verifies tokens of the previous ones (rotation)
+    return URLSafeTimedSerializer(verification_keys(), salt=_TOKEN_SALT)
 
 
 def issue_token(user: User) -> str:

@@ -42,9 +42,21 @@ def cmd_seed_demo(args: argparse.Namespace) -> None:
     _run(lambda: _with_pool(go))
 
 
+def _require_secret() -> None:
+    """Outside BOXOFFICE_ENV=dev a real SECRET_KEY is required (boxoffice/secretkeys.py)."""
+    from boxoffice.secretkeys import secret_problem
+    from boxoffice.settings import get_settings
+
+    problem = secret_problem(get_settings())
+    if problem:
+        print(f"boxoffice: {problem}", file=sys.stderr)
+        raise SystemExit(2)
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    _require_secret()
     uvicorn.run(
         "boxoffice.asgi:app",
         host=args.host,
@@ -52,6 +64,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
         workers=args.workers,
         log_level=os.environ.get("LOG_LEVEL", "info").lower(),
         ws_ping_interval=20,
+        ws_max_size=1 << 20,  # a websocket message is capped like an HTTP body (1 MiB)
     )
 
 
@@ -60,6 +73,7 @@ def cmd_worker(args: argparse.Namespace) -> None:
 
     from workers.settings import WorkerSettings
 
+    _require_secret()
     run_worker(WorkerSettings)  # type: ignore[arg-type]
 
 

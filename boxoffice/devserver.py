@@ -150,6 +150,7 @@ def _reap(children: dict[str, subprocess.Popen[bytes]]) -> None:
 
 
 def run_dev(host: str, port: int) -> None:
+    os.environ["BOXOFFICE_ENV"] = "dev"  # the built-in SECRET_KEY is fine on one machine
     _export_service_urls()
     api_key, token = asyncio.run(_prepare())
     _print_banner(host, port, api_key, token)

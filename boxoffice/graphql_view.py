@@ -1,21 +1,56 @@
-"""Strawberry's ASGI view, with our typed context and websocket authentication."""
+"""Strawberry's ASGI view, with our typed context and websocket authentication.
+
+HTTP requests reach it through boxoffice.http.gate.ApiGate, which has already checked the API
+key (and put the client in `scope["state"]`), the rate limits and the body size."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from cross_web import HTTPException
 from starlette.requests import Request
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UnsetType
 
 from boxoffice.auth import bearer, read_token, verify_api_key
+from boxoffice.http import jsonbody
+from boxoffice.http.gate import API_CLIENT_STATE
+from boxoffice.http.responses import send_error
 from boxoffice.state import AppState
 from schema.context import Context
 
 
 class BoxofficeGraphQL(GraphQL[Context, None]):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope=scope, receive=receive))
+        except HTTPException as e:  # bad JSON, no query, GET mutation...: a coded 4xx
+            code = "NOT_FOUND" if e.status_code == 404 else "BAD_USER_INPUT"
+            await send_error(send, e.status_code, e.reason, code)
+            return
+        await response(scope, receive, send)
+
+    def decode_json(self, data: str | bytes) -> object:
+        try:
+            return jsonbody.decode(data)
+        except jsonbody.BadJson as exc:
+            # as a JSONDecodeError, Strawberry answers it like bad JSON: HTTP 400, or close
+            # code 4400 on a websocket
+            raise json.JSONDecodeError(str(exc), "", 0) from None
+
+    async def parse_http_body(self, request: Any) -> Any:
+        try:
+            return await super().parse_http_body(request)
+        except (AttributeError, TypeError):  # a JSON body that is not an object, e.g. "x"
+            raise HTTPException(400, "The request body must be a JSON object") from None
+
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         state: AppState = request.app.state.boxoffice
         if isinstance(request, WebSocket):
@@ -23,11 +58,12 @@ class BoxofficeGraphQL(GraphQL[Context, None]):
             return Context(request=request, response=response, state=state, api_client=None,
                            user=None)
         headers = request.headers
+        client = request.scope.get("state", {}).get(API_CLIENT_STATE)
         return Context(
             request=request,
             response=response,
             state=state,
-            api_client=await verify_api_key(headers.get("x-api-key")),
+            api_client=client or await verify_api_key(headers.get("x-api-key")),
             user=read_token(bearer(headers.get("authorization"))),
         )
 
@@ -41,6 +77,7 @@ class BoxofficeGraphQL(GraphQL[Context, None]):
             raise ConnectionRejectionError({"code": "UNAUTHENTICATED",
                                             "message": "A valid apiKey is required"})
         context.api_client = client
+        context.extra["api_key_raw"] = api_key  # per-key rate limit of its operations
         auth = params.get("authorization")
         if auth is not None:
             user = read_token(bearer(auth) if isinstance(auth, str) else None)

@@ -476,6 +476,7 @@ def resolve_test_environment() -> None:
     """Point the test session at a Postgres and a Redis, starting local ones if needed."""
     resolve_environment("boxoffice_test", 15)
     os.environ.setdefault("SECRET_KEY", "test-secret")
+    os.environ.setdefault("BOXOFFICE_ENV", "dev")  # children (serve, worker) accept that key
 
 
 def _main(argv: list[str]) -> int:

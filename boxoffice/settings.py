@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:55432/boxoffice"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:56379/0"
@@ -58,6 +59,24 @@ class Settings:
     notify_backoff_max_seconds: float = 300.0
     # Ed25519 ticket keys, first signs (boxoffice/ticketkeys.py); unset: derived from secret_key
     ticket_signing_keys: str | None = None
+    # the public surface (boxoffice/http/, schema/limits.py; README "Security")
+    env: str = "production"  # BOXOFFICE_ENV; "dev" allows the built-in SECRET_KEY
+    secret_keys_old: tuple[str, ...] = ()  # still accepted for verification during a rotation
+    graphiql: bool = True
+    introspection: bool = True
+    max_body_bytes: int = 1 << 20
+    max_query_chars: int = 20_000
+    max_query_tokens: int = 2_000
+    query_cost_budget: int = 25_000
+    query_max_depth: int = 20
+    query_max_aliases: int = 30
+    query_time_budget_seconds: float = 10.0
+    rate_per_key: float = 1_000.0  # token bucket refill per second, and its size (an app key
+    # is shared by all of its users: this is the app's quota, the address bucket the fan's)
+    burst_per_key: int = 5_000
+    rate_per_address: float = 20.0
+    burst_per_address: int = 200
+    metrics_token: str | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -84,7 +103,36 @@ class Settings:
             smtp_from=os.environ.get("SMTP_FROM") or "BoxOffice <tickets@boxoffice.local>",
             notify_max_attempts=_int("NOTIFY_MAX_ATTEMPTS", 6),
             ticket_signing_keys=os.environ.get("TICKET_SIGNING_KEYS") or None,
+            **_surface_from_env(),
         )
+
+
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    return float(raw) if raw not in (None, "") else default
+
+
+def _surface_from_env() -> dict[str, Any]:
+    old = [*os.environ.get("SECRET_KEYS_OLD", "").split(","),
+           os.environ.get("SECRET_KEY_PREVIOUS", "")]
+    return dict(
+        env=os.environ.get("BOXOFFICE_ENV", "production").strip().lower(),
+        secret_keys_old=tuple(k for k in (o.strip() for o in old) if k),
+        graphiql=_bool_off("GRAPHIQL"),
+        introspection=_bool_off("INTROSPECTION"),
+        max_body_bytes=_int("MAX_BODY_BYTES", 1 << 20),
+        max_query_chars=_int("MAX_QUERY_CHARS", 20_000),
+        max_query_tokens=_int("MAX_QUERY_TOKENS", 2_000),
+        query_cost_budget=_int("QUERY_COST_BUDGET", 25_000),
+        query_max_depth=_int("QUERY_MAX_DEPTH", 20),
+        query_max_aliases=_int("QUERY_MAX_ALIASES", 30),
+        query_time_budget_seconds=_float("QUERY_TIME_BUDGET_SECONDS", 10.0),
+        rate_per_key=_float("RATE_PER_KEY", 1_000.0),
+        burst_per_key=_int("BURST_PER_KEY", 5_000),
+        rate_per_address=_float("RATE_PER_ADDRESS", 20.0),
+        burst_per_address=_int("BURST_PER_ADDRESS", 200),
+        metrics_token=os.environ.get("METRICS_TOKEN") or None,
+    )
 
 
 @lru_cache(maxsize=1)

@@ -102,7 +102,7 @@ class Payment(Table, tablename="payment"):
     show = ForeignKey(Show, on_delete=OnDelete.restrict, null=False)
     reservation = ForeignKey(Reservation, on_delete=OnDelete.restrict, null=False, index=True)
     user = ForeignKey(AppUser, on_delete=OnDelete.restrict, null=False)
-    idempotency_key = Varchar(length=200, unique=True)
+    idempotency_key = Varchar(length=200)  # unique per user (unique_user_idempotency_key)
     amount = Integer()
     currency = Varchar(length=3)
     status = Varchar(length=10, choices=PaymentStatus, default=PaymentStatus.PENDING)
@@ -113,6 +113,9 @@ class Payment(Table, tablename="payment"):
     outcome = Varchar(length=30, null=True, default=None)  # the ConfirmResult type, for replays
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+
+    # scoped like Stripe's: one user's key can neither collide with nor reveal another's
+    unique_user_idempotency_key = Unique([user, idempotency_key])
 
 
 class Booking(Table, tablename="booking"):

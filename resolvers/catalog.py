@@ -8,6 +8,7 @@ import strawberry
 from strawberry.types import Info
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
 
+from boxoffice.ids import parse_id
 from boxoffice.services import catalog
 from boxoffice.services.search import (
     DEFAULT_FIRST,
@@ -31,17 +32,6 @@ from schema.types.catalog import (
     ShowResult,
 )
 from schema.types.enums import SearchSort
-
-_MAX_ID = 2**31 - 1  # ids are Postgres integers
-
-
-def parse_id(value: str) -> int | None:
-    """The integer primary key an ID names, or None when it cannot name one."""
-    text = str(value).strip()
-    if not text.isascii() or not text.isdigit() or len(text) > 10:
-        return None
-    n = int(text)
-    return n if 1 <= n <= _MAX_ID else None
 
 
 def _selects(info: Info[Any, None], name: str) -> bool:

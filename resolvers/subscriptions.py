@@ -22,7 +22,7 @@ from boxoffice.services.reserve import parse_id
 from boxoffice.state import AppState
 from resolvers.booking import reservation_type
 from schema.context import Context
-from schema.errors import NOT_FOUND, bad_input, coded, forbidden
+from schema.errors import NOT_FOUND, bad_input, coded
 from schema.permissions import require_user
 from schema.types import booking as t
 from schema.types.catalog import SeatMap
@@ -161,7 +161,5 @@ class Subscription:
                                                           user.id)) as views:
                 async for view in views:
                     yield reservation_type(view)
-        except feeds.UnknownReservation:
+        except (feeds.UnknownReservation, feeds.NotOwner):  # someone else's == missing
             raise coded("no such reservation", NOT_FOUND, field="id") from None
-        except feeds.NotOwner:
-            raise forbidden("This reservation belongs to another user") from None

@@ -5,19 +5,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 
-from graphql import ASTValidationRule, GraphQLError
-from strawberry.extensions import (
-    AddValidationRules,
-    MaskErrors,
-    MaxTokensLimiter,
-    ParserCache,
-    SchemaExtension,
-    ValidationCache,
-)
-from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
-from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors, SchemaExtension
 
 from schema.context import Context
+from schema.documents import DocumentGate
 from schema.errors import INTERNAL, unauthenticated
 
 log = logging.getLogger("boxoffice.graphql")
@@ -57,24 +49,10 @@ def _masked() -> MaskErrors:
     return ext
 
 
-# Built once, so every operation carries the *same* rule classes and ValidationCache can hit
-# (QueryDepthLimiter/MaxAliasesLimiter build a new class per instance, defeating the cache).
-_LIMIT_RULES: list[type[ASTValidationRule]] = [max_depth_rule(10, None, None), max_aliases_rule(30)]
-
-
-class QueryLimits(AddValidationRules):
-    """Depth and alias limits against abusive documents."""
-
-    def __init__(self) -> None:
-        super().__init__(_LIMIT_RULES)
-
-
 EXTENSIONS: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
     ApiKeyGate,
-    # clients send the same few documents over and over: parse and validate each once
-    lambda: ParserCache(maxsize=512),
-    lambda: ValidationCache(maxsize=512),
-    QueryLimits,
-    lambda: MaxTokensLimiter(max_token_count=2000),
+    # parse, limit (depth, aliases, worst-case cost, introspection) and validate each distinct
+    # document once, in a cache bounded in bytes (schema/documents.py, schema/limits.py)
+    DocumentGate,
     _masked,
 ]

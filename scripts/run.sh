@@ -35,4 +35,5 @@ bootstrap_venv
 if [ "${1:-}" = "--venv-only" ]; then
     exit 0
 fi
+export BOXOFFICE_ENV=dev  # a first run on one machine: the built-in SECRET_KEY is fine
 exec "$VENV/bin/boxoffice" dev "$@"

@@ -30,7 +30,6 @@ from boxoffice.services.outbox import add_notification
 from boxoffice.services.outcomes import (
     BookingView,
     ConfirmOutcome,
-    ForbiddenOutcome,
     InvalidOutcome,
     NotFoundOutcome,
     PaymentDeclinedOutcome,
@@ -65,7 +64,9 @@ async def _claim(conn: asyncpg.Connection, rid: int, user: User, key: str, finge
                  grace: int) -> _Claim:
     res = await lock_reservation(conn, rid)
     assert res is not None
-    if await conn.fetchval("SELECT 1 FROM payment WHERE idempotency_key = $1", key):
+    if await conn.fetchval(
+        'SELECT 1 FROM payment WHERE "user" = $2 AND idempotency_key = $1', key, user.id
+    ):
         raise _Duplicate()  # a concurrent duplicate of this very request won the race
     if res["status"] == "CONFIRMED":
         booking = await get_booking(rid, conn, by_reservation=True)
@@ -202,15 +203,18 @@ async def _replay(deps: Deps, gateway: PaymentGateway, rid: int, user: User, key
     for _ in range(int(grace / 0.05) + 1):
         p = await db.pool().fetchrow(
             """SELECT id, reservation, "user", status, outcome, decline_code, message, amount,
-                   currency, updated_at < now() - make_interval(secs => $2) AS stale
-               FROM payment WHERE idempotency_key = $1""",
-            key, grace,
+                   currency, card_fingerprint,
+                   updated_at < now() - make_interval(secs => $2) AS stale
+               FROM payment WHERE "user" = $3 AND idempotency_key = $1""",
+            key, grace, user.id,
         )
         if p is None:
             return NotFoundOutcome("No such payment")
-        if p["reservation"] != rid or p["user"] != user.id:
-            return InvalidOutcome("This idempotencyKey was used for another reservation",
-                                  "idempotencyKey")
+        if p["reservation"] != rid or p["card_fingerprint"] != gateway.fingerprint(token):
+            # Stripe's rule: a key names one request; reusing it with other parameters is a
+            # client bug, never a silent replay of the first answer
+            return InvalidOutcome("This idempotencyKey was used with another reservation or "
+                                  "payment token", "idempotencyKey")
         if p["outcome"] == "Booking":
             return await get_booking(rid, by_reservation=True) or NotFoundOutcome("No booking")
         if p["outcome"] == "PaymentDeclined":
@@ -244,13 +248,13 @@ async def confirm_reservation(deps: Deps, gateway: PaymentGateway, user: User,
         return InvalidOutcome("idempotencyKey must be 1-200 printable characters",
                               "idempotencyKey")
     reservation = await get_reservation(rid) if rid else None
-    if rid is None or reservation is None:
-        return NotFoundOutcome("No such reservation")
-    if reservation.user_id != user.id:
-        return ForbiddenOutcome()
+    if rid is None or reservation is None or reservation.user_id != user.id:
+        return NotFoundOutcome("No such reservation")  # someone else's == missing
 
-    if await db.pool().fetchval("SELECT 1 FROM payment WHERE idempotency_key = $1",
-                                idempotency_key):
+    if await db.pool().fetchval(
+        'SELECT 1 FROM payment WHERE "user" = $2 AND idempotency_key = $1',
+        idempotency_key, user.id,
+    ):
         return await _replay(deps, gateway, rid, user, idempotency_key, payment_token)
 
     fingerprint = gateway.fingerprint(payment_token)

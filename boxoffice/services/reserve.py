@@ -21,6 +21,8 @@ import asyncpg
 
 from boxoffice import db
 from boxoffice.auth import User
+from boxoffice.echo import clip
+from boxoffice.ids import parse_id
 from boxoffice.services import queue, ratelimit
 from boxoffice.services.alternatives import SeatPos, choose_seats, target_of
 from boxoffice.services.deps import Deps
@@ -68,14 +70,6 @@ class _Held:
     reservation: ReservationView
 
 
-def parse_id(raw: str | int) -> int | None:
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        return None
-    return value if 0 < value < 2**31 else None
-
-
 def validate_labels(seats: Sequence[str], max_seats: int) -> InvalidOutcome | list[str]:
     if not seats:
         return InvalidOutcome("Choose at least one seat", "seats")
@@ -84,7 +78,8 @@ def validate_labels(seats: Sequence[str], max_seats: int) -> InvalidOutcome | li
     labels = [s.strip().upper() for s in seats]
     bad = [s for s in labels if not LABEL_RE.match(s)]
     if bad:
-        return InvalidOutcome(f"Not a seat label: {', '.join(bad[:3])} (expected e.g. J-12)",
+        shown = ", ".join(clip(b) for b in bad[:3])
+        return InvalidOutcome(f"Not a seat label: {shown} (expected e.g. J-12)",
                               "seats")
     if len(set(labels)) != len(labels):
         return InvalidOutcome("Seats must be distinct", "seats")

@@ -31,6 +31,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from boxoffice import db
+from boxoffice.echo import clip
+from boxoffice.secretkeys import verification_keys
 from boxoffice.settings import get_settings
 
 SORTS = ("SHOWTIME", "RATING", "DISTANCE")
@@ -313,7 +315,7 @@ async def _resolve_point(req: SearchRequest) -> tuple[float, float] | None:
                 "SELECT lat, lng FROM postal_code WHERE code = $1", code
             )
         if row is None:
-            raise SearchInputError(f"unknown postal code {code!r}", "postalCode")
+            raise SearchInputError(f"unknown postal code {clip(code)!r}", "postalCode")
         return (row["lat"], row["lng"])
     return None
 
@@ -328,8 +330,9 @@ def _cursor_key(secret: str) -> bytes:
     return hmac.new(secret.encode(), b"boxoffice.search-cursor", hashlib.sha256).digest()
 
 
-def _mac(body: bytes) -> bytes:
-    return hmac.new(_cursor_key(get_settings().secret_key), body, hashlib.sha256).digest()[:16]
+def _mac(body: bytes, secret: str | None = None) -> bytes:
+    key = _cursor_key(secret or get_settings().secret_key)
+    return hmac.new(key, body, hashlib.sha256).digest()[:16]
 
 
 def _b64(raw: bytes) -> str:
@@ -364,7 +367,8 @@ def _decode_cursor(cursor: str, sort: str, fingerprint: str) -> tuple[datetime, 
         body, mac = _unb64(body_text), _unb64(mac_text)
     except (binascii.Error, ValueError) as exc:  # not base64, or not ASCII
         raise bad from exc
-    if not hmac.compare_digest(mac, _mac(body)):
+    # signed with the current SECRET_KEY or, during a rotation, a previous one
+    if not any(hmac.compare_digest(mac, _mac(body, k)) for k in verification_keys()):
         raise bad
     data = json.loads(body)  # signed by us: well-formed
     if not isinstance(data, dict) or data.get("f") != fingerprint:

@@ -208,17 +208,24 @@ async def test_double_submitted_confirm_charges_once(api, redis):
 
 
 async def test_other_user_can_neither_confirm_nor_cancel_nor_read(api):
+    """Someone else's reservation answers exactly like one that does not exist: no FORBIDDEN
+    that would reveal which ids exist (reads: null; mutations: NotFound)."""
     show = await make_show()
     alice, mallory = await api.token("alice@example.com"), await api.token("mallory@example.com")
     r = await reserve(api, alice, show.show_id, ["A-5"])
+    missing = str(int(r["id"]) + 1000)
     for query, variables in [
-        (CONFIRM, {"input": {"reservationId": r["id"], "paymentToken": "tok_visa",
-                             "idempotencyKey": "m1"}}),
-        (CANCEL, {"id": r["id"]}),
-        (RESERVATION, {"id": r["id"]}),
+        (CONFIRM, lambda rid: {"input": {"reservationId": rid, "paymentToken": "tok_visa",
+                                         "idempotencyKey": f"m-{rid}"}}),
+        (CANCEL, lambda rid: {"id": rid}),
+        (RESERVATION, lambda rid: {"id": rid}),
     ]:
-        body = await api.raw(query, variables, token=mallory)
-        assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN", body
+        theirs = await api.raw(query, variables(r["id"]), token=mallory)
+        nobodys = await api.raw(query, variables(missing), token=mallory)
+        assert "errors" not in theirs, theirs
+        assert theirs == nobodys
+        answer = next(iter(theirs["data"].values()))
+        assert answer is None or answer["__typename"] == "NotFound", theirs
     assert (await seat_statuses(show.show_id))["A-5"] == "HELD"
     assert await db.pool().fetchval("SELECT count(*) FROM payment") == 0
 

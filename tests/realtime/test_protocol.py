@@ -12,7 +12,7 @@ from gql.transport.exceptions import TransportConnectionFailed
 from websockets.typing import Subprotocol
 
 from tests.factories import make_show
-from tests.realtime.support import SEAT_MAP, transport
+from tests.realtime.support import SEAT_MAP, transport, uvicorn
 
 TRANSPORT_WS = Subprotocol("graphql-transport-ws")
 LEGACY_WS = Subprotocol("graphql-ws")
@@ -81,3 +81,44 @@ async def test_subscriptions_per_connection_are_capped(servers, world):
         assert error["id"] == str(cap + 1)
         assert "limit" in error["payload"][0]["message"].lower()
         assert snapshots == {str(n) for n in range(1, cap + 1)}
+
+
+async def test_subscribe_before_a_valid_connection_init_is_refused(servers, world):
+    """No operation runs on a websocket before connection_init carried a valid apiKey."""
+    a, _ = servers
+    show = await make_show(rows=1, per_row=2)
+    async with websockets.connect(a.ws, subprotocols=[TRANSPORT_WS]) as ws:
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
+            "query": SEAT_MAP, "variables": {"showId": str(show.show_id)}}}))
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await ws.recv()
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401
+
+
+async def test_websocket_operations_draw_from_the_rate_limit_buckets(world):
+    """Each subscribe on a websocket is charged per key and address like an HTTP request;
+    past the bucket the operation gets RATE_LIMITED with retryAfterSeconds."""
+    show = await make_show(rows=1, per_row=2)
+    tight = {"RATE_LIMITS": "on", "RATE_PER_ADDRESS": "0.05", "BURST_PER_ADDRESS": "4"}
+    with uvicorn(tight) as server:
+        async with websockets.connect(server.ws, subprotocols=[TRANSPORT_WS]) as ws:  # 1 token
+            await ws.send(json.dumps({"type": "connection_init", "payload": world.init()}))
+            assert (await recv(ws))["type"] == "connection_ack"
+            for n in range(1, 5):
+                await ws.send(json.dumps({"id": str(n), "type": "subscribe", "payload": {
+                    "query": SEAT_MAP, "variables": {"showId": str(show.show_id)}}}))
+            seen: dict[str, dict[str, Any]] = {}
+            while len(seen) < 4:
+                message = await recv(ws)
+                seen.setdefault(message["id"], message)
+        # the address bucket is empty: a new handshake is refused before any connection_init
+        with pytest.raises(websockets.InvalidStatus) as refused_handshake:
+            async with websockets.connect(server.ws, subprotocols=[TRANSPORT_WS]):
+                pass  # pragma: no cover
+        assert refused_handshake.value.response.status_code == 403
+    assert [seen[str(n)]["type"] for n in range(1, 4)] == ["next", "next", "next"]
+    refused = seen["4"]
+    assert refused["type"] in ("error", "next"), refused
+    errors = refused["payload"] if refused["type"] == "error" else refused["payload"]["errors"]
+    assert errors[0]["extensions"]["code"] == "RATE_LIMITED"
+    assert errors[0]["extensions"]["retryAfterSeconds"] >= 1

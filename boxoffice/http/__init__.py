@@ -1,0 +1,1 @@
+"""The HTTP surface in front of the GraphQL view: ASGI middleware that refuses before parsing."""
