@@ -53,7 +53,7 @@ async def test_an_unknown_hash_is_persisted_query_not_found(api: Api) -> None:
 
 async def test_seat_map_over_get_is_cacheable_with_etag_and_304(world: World) -> None:
     api = world.main
-    show_id = world.show(seats=200)
+    show_id = world.show()
     variables = {"showId": show_id}
     first = await registered(api, ops.SEAT_MAP, variables)
     assert first.status_code == 200, first.text[:500]
@@ -95,7 +95,7 @@ async def test_show_and_search_over_get_are_cacheable(world: World) -> None:
 
 async def test_private_data_is_never_shared(world: World) -> None:
     api, (fan,) = world.main, world.users(1)
-    r = await reserve(api, fan, world.show(seats=200), ["B-2"])
+    r = await reserve(api, fan, world.show(), ["B-2"])
     resp = await get(api, ops.RESERVATION, {"id": r["id"]}, token=fan)
     cache = resp.headers.get("Cache-Control", "")
     assert resp.status_code < 500

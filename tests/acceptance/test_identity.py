@@ -39,7 +39,7 @@ async def test_missing_or_wrong_key_is_unauthenticated(api: Api, key: str | None
 
 async def test_without_a_key_a_mutation_executes_nothing(world: World) -> None:
     api, (fan,) = world.main, world.users(1)
-    show_id = world.show(seats=200)
+    show_id = world.show()
     status, body = await call(api, ops.RESERVE, {"input": {"showId": show_id, "seats": ["A-1"]}},
                               token=fan, key="wrong-key")
     assert unauthenticated(status, body), (status, body)
@@ -77,9 +77,9 @@ async def test_my_bookings_needs_a_bearer(api: Api) -> None:
 
 async def test_someone_elses_reservation_and_booking_look_missing(world: World) -> None:
     api, (owner, other) = world.main, world.users(2)
-    show_id = world.show(seats=200)
-    held = await reserve(api, owner, show_id, ["H-1"])
-    to_book = await reserve(api, owner, world.show(seats=200), ["H-2"])
+    show_id = world.show()
+    held = await reserve(api, owner, show_id, ["A-1"])
+    to_book = await reserve(api, owner, world.show(), ["A-2"])
     booking = await confirm(api, owner, to_book["id"], "acc-owner-1")
     missing = "987654321"
 

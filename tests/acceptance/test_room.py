@@ -16,7 +16,7 @@ from tests.acceptance.test_import import catalog, imported, write
 
 
 async def test_show_status_and_on_sale_at(world: World) -> None:
-    show_id = world.show(seats=200)
+    show_id = world.show()
     show = (await world.main(ops.SHOW_STATUS, {"id": show_id}))["show"]
     assert show == {"id": show_id, "onSaleAt": None, "status": "SCHEDULED"}
     await world.main(ops.CANCEL_SHOW, {"showId": show_id, "reason": "status check"},
@@ -28,8 +28,8 @@ async def test_show_status_and_on_sale_at(world: World) -> None:
 async def test_my_bookings_newest_first(world: World) -> None:
     api, (fan, other) = world.main, world.users(2)
     ids = []
-    for n, show_id in enumerate((world.show(seats=200), world.show(seats=200),
-                                 world.show(seats=200))):
+    for n, show_id in enumerate((world.show(), world.show(),
+                                 world.show())):
         r = await reserve(api, fan, show_id, [f"C-{n + 1}"])
         ids.append((await confirm(api, fan, r["id"], f"acc-mine-{n}"))["id"])
     mine = (await api(ops.MY_BOOKINGS, {}, token=fan))["myBookings"]
