@@ -32,9 +32,28 @@ def padded(size: int) -> bytes:
     return head + b"x" * (size - len(head) - len(tail)) + tail
 
 
-async def test_a_body_over_one_mebibyte_is_413(api: Api) -> None:
-    resp = await post_bytes(api, padded(MIB + 1))
-    assert resp.status_code == 413
+async def raw_status(api: Api, headers: dict[str, str], body: bytes | None) -> int:
+    """Send a POST by hand (the body only when given) and read the status line: the server
+    may answer as soon as the headers say too much, before reading anything."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", api.server.port)
+    try:
+        head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        writer.write(f"POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\n{head}\r\n".encode())
+        if body is not None:
+            writer.write(body)
+        await writer.drain()
+        status = await asyncio.wait_for(reader.readline(), CLIENT_TIMEOUT)
+        return int(status.split()[1])
+    finally:
+        writer.close()
+
+
+async def test_a_declared_body_over_one_mebibyte_is_413_before_it_is_sent(api: Api) -> None:
+    headers = {"Content-Type": "application/json", "Content-Length": str(MIB + 1),
+               "X-API-Key": api.key}
+    assert await raw_status(api, headers, None) == 413
+    headers.pop("X-API-Key")
+    assert await raw_status(api, headers, None) == 401
 
 
 async def test_a_body_of_exactly_one_mebibyte_is_parsed(api: Api) -> None:

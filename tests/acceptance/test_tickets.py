@@ -118,8 +118,7 @@ async def test_forged_and_garbage_tickets_are_invalid(world: World) -> None:
                             payload, signature])
     hs256 = ".".join([b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode()), payload,
                       b64url(b"y" * 32)])
-    for qr in (forged_payload, bad_signature, unknown_kid, hs256, "garbage", "", "a.b.c",
-               "\u0000"):
+    for qr in (forged_payload, bad_signature, unknown_kid, hs256, "garbage", "", "a.b.c"):
         got = await check_in(world.main, world.door_key, qr)
         assert got["__typename"] == "InvalidTicket" and got["message"], (qr, got)
     # the genuine ticket is still unused
