@@ -38,6 +38,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("RATE_LIMITS", "off")
+# uncached search: the rendered-response cache would answer these six shapes from memory
+# (benchmarks/public_reads.py measures that); RESPONSE_CACHE_MB=32 to see it here
+os.environ.setdefault("RESPONSE_CACHE_MB", "0")
 
 import httpx2  # noqa: E402
 

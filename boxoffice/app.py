@@ -17,6 +17,7 @@ from boxoffice import db
 from boxoffice.graphql_view import BoxofficeGraphQL
 from boxoffice.http import ops
 from boxoffice.http.middleware import surface_middleware
+from boxoffice.http.publicreads import PublicReads
 from boxoffice.payments.sandbox import SandboxGateway
 from boxoffice.realtime import Realtime
 from boxoffice.settings import Settings, get_settings
@@ -72,7 +73,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     return Starlette(
         routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            # public reads answered from rendered responses, persisted queries (APQ)
+            Route("/graphql", PublicReads(graphql, settings.response_cache_mb << 20),
+                  methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/tickets/keys", ticket_keys, methods=["GET"]),
             Route("/healthz", ops.healthz),

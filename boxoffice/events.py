@@ -34,3 +34,7 @@ def queue_channel(show_id: int) -> str:
 
 def reservation_channel(reservation_id: int) -> str:
     return f"{_namespace()}reservation:{reservation_id}"
+
+
+def room_channel(show_id: int) -> str:
+    return f"{_namespace()}show:{{{show_id}}}:room"

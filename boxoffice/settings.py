@@ -21,6 +21,11 @@ def _int(name: str, default: int) -> int:
     return int(raw) if raw not in (None, "") else default
 
 
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    return float(raw) if raw not in (None, "") else default
+
+
 def _bool_off(name: str) -> bool:
     """True unless the variable says off/false/0/no."""
     return os.environ.get(name, "on").strip().lower() not in {"off", "false", "0", "no"}
@@ -77,6 +82,11 @@ class Settings:
     rate_per_address: float = 20.0
     burst_per_address: int = 200
     metrics_token: str | None = None
+    # rendered public responses kept per process (boxoffice/http/publicreads.py)
+    response_cache_mb: int = 32
+    # on-sale waiting room: fans admitted per second per show, how long an admission lasts
+    admission_rate: float = 50.0
+    admission_seconds: int = 600
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -104,6 +114,9 @@ class Settings:
             notify_max_attempts=_int("NOTIFY_MAX_ATTEMPTS", 6),
             ticket_signing_keys=os.environ.get("TICKET_SIGNING_KEYS") or None,
             **_surface_from_env(),
+            response_cache_mb=_int("RESPONSE_CACHE_MB", 32),
+            admission_rate=_float("ADMISSION_RATE", 50.0),
+            admission_seconds=_int("ADMISSION_SECONDS", 600),
         )
 
 

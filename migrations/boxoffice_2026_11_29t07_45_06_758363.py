@@ -29,7 +29,7 @@ async def forwards():
         tablename="payment",
         constraint_name="unique_user_idempotency_key",
         constraint_class=Unique,
-        params={"columns": ["user", "idempotency_key"], "nulls_distinct": True},
+        params={"columns": ["idempotency_key", "user"], "nulls_distinct": True},
         schema=None,
     )
 

@@ -16,6 +16,8 @@ from boxoffice.services.cancel import cancel_reservation
 from boxoffice.services.confirm import confirm_reservation
 from boxoffice.services.reservations import get_reservation
 from boxoffice.services.reserve import parse_id, reserve_seats
+from boxoffice.services.waitingroom import admission_check
+from resolvers.waitingroom import refusal_type
 from schema.context import Context
 from schema.errors import TRY_AGAIN, bad_input, coded, forbidden
 from schema.permissions import require_user
@@ -128,6 +130,9 @@ class BookingMutation:
     @busy_means_try_again
     async def reserve(self, info: Info[Context, None], input: t.ReserveInput) -> t.ReserveResult:
         user = require_user(info)
+        refused = await admission_check(info.context.state.deps, user.id, parse_id(input.show_id))
+        if refused is not None:  # the on-sale waiting room: not open yet, or not admitted
+            return refusal_type(refused)
         v = await reserve_seats(info.context.state.deps, user, input.show_id, input.seats,
                                 input.session_id)
         match v:

@@ -8,22 +8,31 @@ from graphql import GraphQLError
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
+from resolvers.account import AccountQuery
 from resolvers.booking import BookingMutation, BookingQuery
 from resolvers.catalog import CatalogQuery
-from resolvers.subscriptions import SharedEventExecution, Subscription
+from resolvers.seatlayout import SeatLayoutQuery
+from resolvers.subscriptions import SharedEventExecution
+from resolvers.subscriptions import Subscription as BookingSubscription
 from resolvers.tickets import TicketMutation
+from resolvers.waitingroom import WaitingRoomMutation, WaitingRoomSubscription
 from schema.extensions import EXTENSIONS
 from schema.ratelimits import refused, socket_refusal
 from schema.timebudget import within_budget
 
 
 @strawberry.type
-class Query(CatalogQuery, BookingQuery):
+class Query(CatalogQuery, BookingQuery, AccountQuery, SeatLayoutQuery):
     pass
 
 
 @strawberry.type
-class Mutation(BookingMutation, TicketMutation):
+class Mutation(BookingMutation, TicketMutation, WaitingRoomMutation):
+    pass
+
+
+@strawberry.type
+class Subscription(BookingSubscription, WaitingRoomSubscription):
     pass
 
 

@@ -46,10 +46,14 @@ async def redis() -> AsyncIterator[Redis]:
 @pytest.fixture
 async def clean(redis: Redis) -> AsyncIterator[None]:
     """Empty tables, Redis and in-process caches before a test."""
+    from boxoffice.services.seatruns import clear_hall_runs
     from boxoffice.services.showmeta import clear_show_meta
+    from boxoffice.services.waitingroom import clear_room_shows
 
     await truncate_all()
     clear_show_meta()
+    clear_room_shows()
+    clear_hall_runs()
     yield
 
 

@@ -8,7 +8,8 @@ Jobs:
 Crons: the expiry sweeper every 2 s (and once in on_startup), the outbox every 2 s, the queue
 safety net every 5 s, FREE-seat counter repair every 10 s (recent shows) and every 10 min (all
 shows that have not ended, also at start), lost notification retries every 30 s, refunds of
-cancelled shows that failed every minute (finish_show_refunds).
+cancelled shows that failed every minute (finish_show_refunds), waiting-room admissions every
+second.
 
 keep_result is short: arq refuses a job id whose result is still kept, and job ids here are
 derived from rows (`expire:{id}`, `notify:{id}`); a few seconds is enough for an aborting
@@ -35,6 +36,7 @@ from workers.notifications import (
 )
 from workers.queue import serve_waiting
 from workers.refunds import finish_show_refunds
+from workers.room import advance_rooms
 
 EVERY_2S = set(range(0, 60, 2))
 EVERY_2S_ODD = set(range(1, 60, 2))
@@ -60,6 +62,7 @@ class WorkerSettings:
              run_at_startup=True),
         cron(recover_notification_retries, second={17, 47}),
         cron(finish_show_refunds, second=41),  # refunds of cancelled shows that failed
+        cron(advance_rooms, second=set(range(60))),  # on-sale waiting rooms
     ]
     on_startup = startup
     on_shutdown = shutdown

@@ -54,6 +54,8 @@ class ShowRow:
     free_seats: int
     currency: str
     seat_version: int
+    on_sale_at: datetime | None = None
+    status: str = "SCHEDULED"  # SCHEDULED | CANCELLED
 
 
 @dataclass(frozen=True)
@@ -145,7 +147,7 @@ async def cinemas_by_ids(ids: Iterable[int]) -> dict[int, CinemaRow]:
 async def shows_by_ids(ids: Iterable[int]) -> dict[int, ShowRow]:
     rows = await db.pool().fetch(
         """SELECT s.id, s.starts_at, s.movie, s.cinema, h.name AS hall_name, s.total_seats,
-                  s.free_seats, s.currency, s.seat_version
+                  s.free_seats, s.currency, s.seat_version, s.on_sale_at, s.status
            FROM show s JOIN cinema_hall h ON h.id = s.hall
            WHERE s.id = ANY($1::int[])""",
         list(ids),
@@ -155,6 +157,7 @@ async def shows_by_ids(ids: Iterable[int]) -> dict[int, ShowRow]:
             id=r["id"], starts_at=r["starts_at"], movie_id=r["movie"], cinema_id=r["cinema"],
             hall_name=r["hall_name"], total_seats=r["total_seats"], free_seats=r["free_seats"],
             currency=r["currency"], seat_version=r["seat_version"],
+            on_sale_at=r["on_sale_at"], status=r["status"],
         )
         for r in rows
     }

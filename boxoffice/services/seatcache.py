@@ -121,6 +121,11 @@ def clear_seat_cache() -> None:
     _VIEWS.clear()
 
 
+def touch(show_id: int) -> None:
+    """Mark a show's seat map as read here (a cached rendering of it counts too)."""
+    _HOT[show_id] = time.monotonic()
+
+
 def hot_shows(now: float | None = None) -> list[int]:
     """Shows whose seat map was read recently in this process: the refresher's work list."""
     now = time.monotonic() if now is None else now

@@ -8,6 +8,7 @@ from typing import Annotated
 import strawberry
 
 from schema.types.enums import ReservationStatus
+from schema.types.waitingroom import NotAdmitted
 
 
 @strawberry.input
@@ -116,7 +117,7 @@ class TicketVerification:
 
 
 ReserveResult = Annotated[
-    Reservation | SeatsTaken | Queued | InvalidRequest | RateLimited,
+    Reservation | SeatsTaken | Queued | InvalidRequest | RateLimited | NotAdmitted,
     strawberry.union("ReserveResult"),
 ]
 ConfirmResult = Annotated[

@@ -12,7 +12,8 @@ from strawberry.types import Info
 
 from boxoffice.services.catalog import CinemaRow, CityRow, MovieRow, SeatMapSnapshot, ShowRow
 from boxoffice.services.search import SearchHit
-from schema.types.enums import SearchSort, SeatStatus
+from boxoffice.services.seatlayout import layout_version, status_string
+from schema.types.enums import SearchSort, SeatStatus, ShowStatus
 
 
 @strawberry.type
@@ -79,10 +80,21 @@ class SeatMap:
     free: int
     held: int
     booked: int
+    snapshot: strawberry.Private[SeatMapSnapshot]
+
+    @strawberry.field(description="One character per seat in layout order (seatLayout): "
+                      "F free, H held, B booked.")
+    def status_string(self) -> str:
+        return status_string(self.snapshot.seats)
+
+    @strawberry.field(description="The version of seatLayout these statuses are in the order of.")
+    def layout_version(self) -> str:
+        return layout_version(self.snapshot.currency, self.snapshot.seats)
 
     @classmethod
     def from_snapshot(cls, m: SeatMapSnapshot) -> SeatMap:
         return cls(
+            snapshot=m,
             show_id=strawberry.ID(str(m.show_id)),
             version=m.version,
             seats=[Seat(label=s.label, row=s.row, number=s.number, category=s.category,
@@ -117,12 +129,17 @@ class Show:
     available_seats: int
     movie_id: strawberry.Private[int]
     cinema_id: strawberry.Private[int]
+    on_sale_at: datetime | None = strawberry.field(
+        default=None, description="When tickets go on sale; null: on sale now. Before it "
+        "reserve is refused and fans join the waiting room (joinWaitingRoom).")
+    status: ShowStatus = ShowStatus.SCHEDULED
 
     @classmethod
     def from_row(cls, r: ShowRow) -> Show:
         return cls(id=strawberry.ID(str(r.id)), starts_at=r.starts_at, hall_name=r.hall_name,
                    total_seats=r.total_seats, available_seats=r.free_seats,
-                   movie_id=r.movie_id, cinema_id=r.cinema_id)
+                   movie_id=r.movie_id, cinema_id=r.cinema_id, on_sale_at=r.on_sale_at,
+                   status=ShowStatus(r.status))
 
     @strawberry.field
     async def movie(self, info: Info[Any, None]) -> Movie:
@@ -148,25 +165,19 @@ class ShowResult:
     distance_km: float | None = strawberry.field(
         description="Set when `near` or `postalCode` was given."
     )
-    movie_id: strawberry.Private[int]
-    cinema_id: strawberry.Private[int]
+    # loaded for the whole page by the search resolver (two batched queries), so a page of
+    # 20 costs no per-node awaitables in the executor; unset when the document omits them
+    movie: Movie
+    cinema: Cinema
 
     @classmethod
-    def from_hit(cls, h: SearchHit) -> ShowResult:
+    def from_hit(cls, h: SearchHit, movie: Movie | None, cinema: Cinema | None) -> ShowResult:
         return cls(
             show_id=strawberry.ID(str(h.show_id)), showtime=h.starts_at,
             available_seats=h.free_seats,
             distance_km=None if h.distance_km is None else round(h.distance_km, 3),
-            movie_id=h.movie_id, cinema_id=h.cinema_id,
+            movie=movie, cinema=cinema,  # type: ignore[arg-type]
         )
-
-    @strawberry.field
-    async def movie(self, info: Info[Any, None]) -> Movie:
-        return await _movie(info, self.movie_id)
-
-    @strawberry.field
-    async def cinema(self, info: Info[Any, None]) -> Cinema:
-        return await _cinema(info, self.cinema_id)
 
 
 @strawberry.type
@@ -219,6 +230,11 @@ class SearchInput:
     starts_after: datetime | None = strawberry.field(
         default=None, name="datetime",
         description="Shows starting at or after this instant (with offset); default now.",
+    )
+    min_adjacent_seats: int | None = strawberry.field(
+        default=None,
+        description="Only shows with at least this many adjacent FREE seats in one row "
+        "(1 to 100); as fresh as availableSeats (~2 s).",
     )
     # nullable as in the contract; null means the default
     sort: SearchSort | None = SearchSort.SHOWTIME

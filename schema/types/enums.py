@@ -25,3 +25,9 @@ class ReservationStatus(Enum):
     CONFIRMED = "CONFIRMED"
     CANCELLED = "CANCELLED"
     EXPIRED = "EXPIRED"
+
+
+@strawberry.enum
+class ShowStatus(Enum):
+    SCHEDULED = "SCHEDULED"
+    CANCELLED = "CANCELLED"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 from boxoffice.auth import ApiClient
@@ -10,7 +11,7 @@ from boxoffice.services.seatevents import publish_seat_changes
 from schema.context import Context
 from schema.root import schema
 from tests.factories import make_show
-from tests.realtime.support import SEAT_MAP
+from tests.realtime.support import SEAT_MAP, graphql, subscribed
 
 
 async def test_one_execution_per_event_for_many_subscribers(app, own_show_ids, monkeypatch):
@@ -52,3 +53,22 @@ async def test_one_execution_per_event_for_many_subscribers(app, own_show_ids, m
     assert results[0][1]["seatMap"]["changes"] == [{"label": "A-3", "status": "FREE"}]
     # one execution for the shared snapshot, one for the shared delta (not 10 of each)
     assert len([e for e in executions if e.startswith("SeatMapEvent")]) == 2, executions
+
+
+COMPACT = (Path(__file__).resolve().parents[2] / "frontend_contract" / "operations"
+           / "SeatMapCompactSubscription.graphql").read_text()
+
+
+async def test_compact_snapshot_in_the_subscription(servers, world):
+    """A phone subscribes with the compact snapshot: statuses as one string, no seat list."""
+    a, _ = servers
+    show = await make_show(rows=2, per_row=3)
+    query = COMPACT
+    layout = await graphql(a.http, world.key, "query($s: ID!) { seatLayout(showId: $s) { "
+                           "layoutVersion seats { label } } }", {"s": str(show.show_id)})
+    async with subscribed(a, world.init(), query, {"showId": str(show.show_id)}) as sub:
+        first = (await sub.next())["seatMap"]
+        snap = first["snapshot"]
+        assert snap["statusString"] == "FFFFFF" and snap["free"] == 6
+        assert snap["layoutVersion"] == layout["seatLayout"]["layoutVersion"]
+        assert snap["version"] == first["version"]
