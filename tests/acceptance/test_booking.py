@@ -87,6 +87,10 @@ async def test_reserve_is_all_or_nothing_and_offers_alternatives_of_the_same_cou
     now = await statuses(api, show_id)
     assert all(now[label] == "FREE" for label in alternatives)
     assert now["E-4"] == "FREE" and now["E-6"] == "FREE"  # nothing held by the refused request
+    # a nearly empty hall has three adjacent seats in one row: "adjacent where possible"
+    rows = {label.split("-")[0] for label in alternatives}
+    numbers = sorted(int(label.split("-")[1]) for label in alternatives)
+    assert len(rows) == 1 and numbers == list(range(numbers[0], numbers[0] + 3)), alternatives
     took = await reserve(api, second, show_id, alternatives)
     assert took["__typename"] == "Reservation" and sorted(took["seats"]) == sorted(alternatives)
 

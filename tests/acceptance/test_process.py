@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import subprocess
 import time
 
@@ -121,3 +122,24 @@ def test_apikey_create_roles_print_the_key_last() -> None:
         out = cli_ok("apikey", "create", "--name", f"acc-role-{role}", "--role", role)
         assert last_line(out).strip() == last_line(out)
     assert cli("apikey", "create", "--name", "x", "--role", "emperor").returncode != 0
+
+
+def test_healthz_answers(world: World) -> None:
+    assert httpx2.get(f"{world.main.server.base}/healthz", timeout=5).status_code == 200
+
+
+def external_assets(html: str) -> list[str]:
+    return re.findall(r"""(?:src|href)\s*=\s*["'](?:https?:)?//(?!127\.0\.0\.1|localhost)[^"']+""",
+                      html)
+
+
+def test_graphiql_uses_local_assets_only(world: World) -> None:
+    resp = graphiql_page(world.main.server.base, world.main.key)
+    assert resp.status_code == 200
+    assert external_assets(resp.text) == []
+
+
+def test_the_fans_web_app_is_served_at_the_root(world: World) -> None:
+    resp = httpx2.get(f"{world.main.server.base}/", headers={"Accept": "text/html"}, timeout=10)
+    assert resp.status_code == 200 and "<html" in resp.text.lower()
+    assert external_assets(resp.text) == []

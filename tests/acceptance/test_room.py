@@ -10,7 +10,7 @@ from typing import Any
 
 from tests.acceptance import ops
 from tests.acceptance.conftest import World
-from tests.acceptance.support import cli, subscribed
+from tests.acceptance.support import Api, cli, eventually, subscribed
 from tests.acceptance.test_booking import confirm, reserve
 from tests.acceptance.test_import import catalog, imported, write
 
@@ -39,21 +39,42 @@ async def test_my_bookings_newest_first(world: World) -> None:
     assert (await api(ops.MY_BOOKINGS, {}, token=other))["myBookings"] == []
 
 
+async def adjacent_search(api: Api, n: int, **more: Any) -> dict[str, Any]:
+    found = await api(ops.SEARCH, {"input": {"city": "Bangalore", "minAdjacentSeats": n,
+                                             "first": 100, **more}})
+    return found["search"]  # type: ignore[no-any-return]
+
+
 async def test_min_adjacent_seats_filters_shows(world: World) -> None:
     api = world.main
-    wide = (await api(ops.SEARCH, {"input": {"city": "Bangalore", "minAdjacentSeats": 11,
-                                             "first": 100}}))["search"]
+    # the demo's only rows of 9+ seats side by side are at PVR Forum (an aisle splits 20)
+    wide = await adjacent_search(api, 9)
     assert wide["edges"]
-    # only the demo's 20-seat-row hall has 11 seats side by side
     assert {e["node"]["cinema"]["name"] for e in wide["edges"]} == {"PVR Forum"}
-    assert all(e["node"]["availableSeats"] > 100 for e in wide["edges"])
-    none = (await api(ops.SEARCH, {"input": {"city": "Bangalore", "minAdjacentSeats": 21}}))
-    assert none["search"]["totalCount"] == 0 and none["search"]["edges"] == []
-    some = (await api(ops.SEARCH, {"input": {"city": "Bangalore", "minAdjacentSeats": 2,
-                                             "first": 100}}))["search"]
+    none = await adjacent_search(api, 21)
+    assert none["totalCount"] == 0 and none["edges"] == []
+    some = await adjacent_search(api, 2)
     everything = (await api(ops.SEARCH, {"input": {"city": "Bangalore",
                                                    "first": 100}}))["search"]
     assert 0 < some["totalCount"] <= everything["totalCount"]
+
+
+async def test_min_adjacent_seats_follows_holds(world: World) -> None:
+    api, (fan,) = world.main, world.users(1)
+    show_id = world.show(seats=50, city="Bangalore")  # PVR Forum Screen 2: 5 rows of 10
+    forum = {"postalCode": "560095", "radiusKm": 1.0}
+    found = await adjacent_search(api, 10, **forum)
+    assert show_id in {e["node"]["showId"] for e in found["edges"]}
+    held = await reserve(api, fan, show_id, [f"{row}-5" for row in "ABCDE"])
+    assert held["__typename"] == "Reservation"
+
+    async def gone() -> bool:
+        found = await adjacent_search(api, 6, **forum)
+        return show_id not in {e["node"]["showId"] for e in found["edges"]}
+
+    assert await eventually(gone, within=4.0, every=0.25)  # "may be ~2 s stale"
+    found = await adjacent_search(api, 5, **forum)
+    assert show_id in {e["node"]["showId"] for e in found["edges"]}
 
 
 async def wait_until(instant: datetime) -> None:
