@@ -84,16 +84,21 @@ class Process:
             self.log.unlink(missing_ok=True)
 
 
-def spawn(args: list[str], env: dict[str, str] | None = None, port: int = 0) -> Process:
+def child_env(env: dict[str, str | None] | None) -> dict[str, str]:
+    """os.environ + BASE_ENV + `env`, where a None value removes the variable."""
+    merged = {**os.environ, **BASE_ENV, **(env or {})}
+    return {k: v for k, v in merged.items() if v is not None}
+
+
+def spawn(args: list[str], env: dict[str, str | None] | None = None, port: int = 0) -> Process:
     log = Path(tempfile.mkstemp(prefix="acceptance-", suffix=".log")[1])
     with log.open("wb") as out:
-        proc = subprocess.Popen([BIN, *args], env={**os.environ, **BASE_ENV, **(env or {})},
-                                cwd=ROOT,
+        proc = subprocess.Popen([BIN, *args], env=child_env(env), cwd=ROOT,
                                 stdout=out, stderr=subprocess.STDOUT)
     return Process(proc, log, port)
 
 
-def start_server(env: dict[str, str] | None = None) -> Process:
+def start_server(env: dict[str, str | None] | None = None) -> Process:
     """`boxoffice serve` on a free port; returns once /healthz answers 200."""
     port = free_port()
     server = spawn(["serve", "--host", "127.0.0.1", "--port", str(port)],
@@ -111,7 +116,7 @@ def start_server(env: dict[str, str] | None = None) -> Process:
 
 
 @contextlib.contextmanager
-def server(env: dict[str, str] | None = None) -> Iterator[Process]:
+def server(env: dict[str, str | None] | None = None) -> Iterator[Process]:
     s = start_server(env)
     try:
         yield s
