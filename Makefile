@@ -32,6 +32,7 @@ lint: venv
 # (boxoffice_bench, Redis db 14) on the standard local servers or the project-local ones.
 # All run even when one fails; the target fails if any did.
 bench: venv
+	@$(VENV)/bin/pip install -q -e '.[bench]'
 	@if [ -z "$${DATABASE_URL:-}" ] || [ -z "$${REDIS_URL:-}" ]; then \
 	    eval "$$($(PY) -m boxoffice.localsvc env boxoffice_bench 14)"; fi; \
 	failed=""; ran=0; \

@@ -23,13 +23,15 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def uvicorn_server(env: dict[str, str] | None = None,
-                   app: Sequence[str] = ("boxoffice.asgi:app",)) -> Iterator[str]:
+                   app: Sequence[str] = ("boxoffice.asgi:app",), workers: int = 1) -> Iterator[str]:
     """An ASGI app (default `boxoffice.asgi:app`; pass e.g. `("--factory", "mod:fn")`) in its
-    own process on a free loopback port; yields the base URL once /readyz answers."""
+    own process (or `workers` processes, as `boxoffice serve --workers N`) on a free loopback
+    port; yields the base URL once /readyz answers."""
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", *app, "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning", "--no-access-log"],
+         "--port", str(port), "--log-level", "warning", "--no-access-log",
+         *(["--workers", str(workers)] if workers > 1 else [])],
         env={**os.environ, **(env or {})},
     )
     url = f"http://127.0.0.1:{port}"

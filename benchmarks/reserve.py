@@ -15,13 +15,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/boxoffice_bench")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -129,13 +134,16 @@ async def run_open(name: str, jobs: list, worker, rate: float) -> tuple[Stats, d
 def api_worker(client: httpx2.AsyncClient, key: str):
     async def work(job: tuple[User, int, list[str]]) -> str:
         user, show_id, seats = job
-        resp = await client.post(
-            "/graphql",
-            json={"query": RESERVE,
-                  "variables": {"input": {"showId": str(show_id), "seats": seats}}},
-            headers={"X-API-Key": key, "Authorization": f"Bearer {issue_token(user)}"},
-        )
-        body = resp.json()
+        try:
+            resp = await client.post(
+                "/graphql",
+                json={"query": RESERVE,
+                      "variables": {"input": {"showId": str(show_id), "seats": seats}}},
+                headers={"X-API-Key": key, "Authorization": f"Bearer {issue_token(user)}"},
+            )
+            body = resp.json()
+        except (httpx2.HTTPError, ValueError) as exc:
+            return "error:" + type(exc).__name__
         if body.get("errors"):
             return "error:" + str(body["errors"][0].get("extensions", {}).get("code"))
         return str(body["data"]["reserve"]["__typename"])
@@ -143,13 +151,14 @@ def api_worker(client: httpx2.AsyncClient, key: str):
     return work
 
 
-def raw_worker(pool: asyncpg.Pool, retries: list[int]):
+def raw_worker(pool: asyncpg.Pool, retries: list[int], isolation: str = "serializable"):
     async def work(job: tuple[User, int, list[str]]) -> str:
         user, show_id, seats = job
         labels = sorted(seats)
         for _attempt in range(9):
             try:
-                async with pool.acquire() as conn, conn.transaction(isolation="serializable"):
+                async with pool.acquire() as conn, conn.transaction(
+                        isolation=isolation):  # type: ignore[arg-type]
                     rows = await conn.fetch(RAW_TXN_LOCK, show_id, labels)
                     if any(r["status"] != "FREE" for r in rows):
                         return "SeatsTaken"
@@ -204,7 +213,11 @@ async def run_wrk(name: str, url: str, key: str, jobs: list, concurrency: int,
     return stats, {"Reservation": int(held), "other": int(rest)}
 
 
-async def metric(client: httpx2.AsyncClient, name: str) -> int:
+async def metric(client: httpx2.AsyncClient, name: str, processes: int = 1) -> int:
+    """A process-local counter from /metrics; -1 with several server processes (each answer
+    would be one random process's)."""
+    if processes > 1:
+        return -1
     text = (await client.get("/metrics")).text
     for line in text.splitlines():
         if line.startswith(f"boxoffice_{name} "):
@@ -212,27 +225,31 @@ async def metric(client: httpx2.AsyncClient, name: str) -> int:
     return 0
 
 
-async def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--requests", type=int, default=1500)
-    ap.add_argument("--concurrency", type=int, default=32)
-    ap.add_argument("--rate", type=float, default=200.0)
-    ap.add_argument("--open-seconds", type=float, default=5.0)
-    ap.add_argument("--client", choices=["auto", "wrk", "python"], default="auto",
-                    help="load generator for the API path (wrk keeps the client off the CPU)")
-    ap.add_argument("--seconds", type=float, default=6.0, help="wrk run length per scenario")
-    args = ap.parse_args()
-    use_wrk = args.client == "wrk" or (args.client == "auto" and shutil.which("wrk"))
-    rows, per_row = 40, 50  # 2,000 seats in the contended show
+@contextlib.contextmanager
+def worker_process(env: dict[str, str]) -> Iterator[None]:
+    """`boxoffice worker` running alongside (expiry jobs, outbox), as in production."""
+    proc = subprocess.Popen([sys.executable, "-m", "boxoffice.cli", "worker"],
+                            env={**os.environ, **env}, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        yield
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
 
-    await ensure_database()
-    await db.start_pool()
-    rng = random.Random(7)
+
+async def run_level(args: argparse.Namespace, isolation: str, use_wrk: bool,
+                    rng: random.Random) -> dict[str, Any]:
+    rows, per_row = 40, 50  # 2,000 seats in the contended show
+    env = {"RATE_LIMITS": "off", "DB_POOL_MAX": "20", "BOOKING_ISOLATION": isolation}
     results: list[tuple[Stats, dict, str]] = []
-    with uvicorn_server({"RATE_LIMITS": "off", "DB_POOL_MAX": "20"}) as url:
+    summary: dict[str, Any] = {}
+    with uvicorn_server(env, workers=args.workers) as url:
         async with httpx2.AsyncClient(base_url=url, timeout=30,
                                       limits=httpx2.Limits(max_connections=256)) as client:
-            for scenario in ("contended", "uncontended"):
+            for scenario in args.scenarios.split(","):
+                if scenario == "open":
+                    continue
                 for path in ("api", "raw"):
                     shows = await reset(1 if scenario == "contended" else 40,
                                         rows if scenario == "contended" else 10,
@@ -244,7 +261,7 @@ async def main() -> None:
                     r, pr = (rows, per_row) if scenario == "contended" else (10, 20)
                     jobs = [(u, rng.choice(shows), request_for(rng, r, pr)) for u in users]
                     if path == "api":
-                        before = await metric(client, "txn_conflicts_total")
+                        before = await metric(client, "txn_conflicts_total", args.workers)
                         if use_wrk:
                             st, out = await run_wrk(f"{scenario} GraphQL/HTTP (wrk)", url, key,
                                                     jobs, args.concurrency, args.seconds)
@@ -252,35 +269,85 @@ async def main() -> None:
                             st, out = await run_closed(f"{scenario} GraphQL/HTTP", jobs,
                                                        api_worker(client, key),
                                                        args.concurrency)
-                        retried = await metric(client, "txn_conflicts_total") - before
+                        retried = await metric(client, "txn_conflicts_total",
+                                               args.workers) - before
                     else:
                         counter = [0]
                         st, out = await run_closed(f"{scenario} raw asyncpg txn", jobs,
-                                                   raw_worker(db.pool(), counter),
+                                                   raw_worker(db.pool(), counter, isolation),
                                                    args.concurrency)
                         retried = counter[0]
                     results.append((st, out, f"retries {retried}"))
+                    done = sum(out.values())
+                    summary[f"{scenario}/{path}"] = {
+                        "rps": round(st.rps, 1), "p50_ms": round(st.pct(50), 1),
+                        "p99_ms": round(st.pct(99), 1), "retries": retried,
+                        "retry_rate": round(retried / max(1, done), 3)}
                     print(st.line(f"retries {retried} {out}"), flush=True)
 
-            n_open = int(args.rate * args.open_seconds)
-            shows = await reset(40, 10, 20)
-            key = await create_api_key("bench")
-            users = await make_users(n_open)
-            jobs = [(u, rng.choice(shows), request_for(rng, 10, 20)) for u in users]
-            st, out = await run_open(f"open loop {args.rate:.0f} req/s GraphQL", jobs,
-                                     api_worker(client, key), args.rate)
-            print(st.line(str(out)), flush=True)
-            open_stats = st
-    await db.close_pool()
+            if "open" in args.scenarios.split(","):
+                n_open = int(args.rate * args.open_seconds)
+                shows = await reset(args.open_shows, 10, 20)
+                key = await create_api_key("bench")
+                users = await make_users(n_open)
+                jobs = [(u, rng.choice(shows), request_for(rng, 10, 20)) for u in users]
+                before = await metric(client, "txn_conflicts_total", args.workers)
+                with worker_process(env):
+                    await asyncio.sleep(2)  # the worker's start-up sweep and first poll
+                    st, out = await run_open(
+                        f"open loop {args.rate:.0f} req/s GraphQL, {args.open_shows} shows",
+                        jobs, api_worker(client, key), args.rate)
+                retried = await metric(client, "txn_conflicts_total", args.workers) - before
+                print(st.line(f"retries {retried} {out}"), flush=True)
+                summary["open"] = {"offered": args.rate, "rps": round(st.rps, 1),
+                                   "p50_ms": round(st.pct(50), 1),
+                                   "p99_ms": round(st.pct(99), 1), "retries": retried,
+                                   "outcomes": out}
 
-    print("\nratio GraphQL / raw transaction throughput:")
-    for i in range(0, 4, 2):
-        api_st, raw_st = results[i][0], results[i + 1][0]
+    pairs = [(results[i][0], results[i + 1][0]) for i in range(0, len(results), 2)]
+    print(f"\n[{isolation}, {args.workers} server process(es)] "
+          "GraphQL / raw transaction throughput:")
+    for api_st, raw_st in pairs:
         print(f"  {api_st.name.split()[0]:<12} {api_st.rps / raw_st.rps:6.2%}"
               f"  (GraphQL {api_st.rps:.0f} req/s vs raw {raw_st.rps:.0f} req/s)")
-    print(f"  open loop at {args.rate:.0f} req/s offered: p99 {open_stats.pct(99):.1f} ms "
-          f"(target < 100 ms)")
+    if "open" in summary:
+        print(f"  open loop at {args.rate:.0f} req/s offered over {args.open_shows} shows, "
+              f"worker running: p99 {summary['open']['p99_ms']:.1f} ms (target < 100 ms)")
+    return summary
+
+
+async def main() -> dict[str, Any]:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--requests", type=int, default=1500)
+    ap.add_argument("--concurrency", type=int, default=32)
+    ap.add_argument("--rate", type=float, default=200.0)
+    ap.add_argument("--open-seconds", type=float, default=5.0)
+    ap.add_argument("--open-shows", type=int, default=5)
+    ap.add_argument("--client", choices=["auto", "wrk", "python"], default="auto",
+                    help="load generator for the API path (wrk keeps the client off the CPU)")
+    ap.add_argument("--seconds", type=float, default=6.0, help="wrk run length per scenario")
+    ap.add_argument("--isolation", default="read_committed,serializable",
+                    help="BOOKING_ISOLATION levels to compare, comma-separated, same run")
+    ap.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    ap.add_argument("--scenarios", default="contended,uncontended,open")
+    ap.add_argument("--json", help="write the figures to this file")
+    args = ap.parse_args()
+    use_wrk = bool(args.client == "wrk" or (args.client == "auto" and shutil.which("wrk")))
+
+    await ensure_database()
+    await db.start_pool()
+    rng = random.Random(7)
+    report = {}
+    for isolation in args.isolation.split(","):
+        print(f"== BOOKING_ISOLATION={isolation}", flush=True)
+        report[isolation] = await run_level(args, isolation, use_wrk, rng)
+    await db.close_pool()
+    if args.json:
+        report["_json"] = args.json
+    return report
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    figures = asyncio.run(main())
+    if "_json" in figures:
+        Path(figures.pop("_json")).write_text(json.dumps(figures, indent=2))

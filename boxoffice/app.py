@@ -11,6 +11,7 @@ from arq import create_pool
 from arq.connections import RedisSettings
 from redis.asyncio import Redis
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import Route, WebSocketRoute
 
 from boxoffice import db
@@ -18,6 +19,7 @@ from boxoffice.graphql_view import BoxofficeGraphQL
 from boxoffice.http import ops
 from boxoffice.http.middleware import surface_middleware
 from boxoffice.http.publicreads import PublicReads
+from boxoffice.outage import OutageAsTryAgain
 from boxoffice.payments.sandbox import SandboxGateway
 from boxoffice.realtime import Realtime
 from boxoffice.settings import Settings, get_settings
@@ -82,7 +84,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/readyz", ops.readyz),
             Route("/metrics", ops.metrics_endpoint),
         ],
-        # outermost first: CORS headers also on the gate's refusals (boxoffice/http/)
-        middleware=surface_middleware(settings),
+        # outermost first: CORS headers also on the gate's refusals (boxoffice/http/); an outage
+        # before execution (the gate's API-key lookup) answers 503 TRY_AGAIN, not a text 500
+        middleware=[*surface_middleware(settings)[:1], Middleware(OutageAsTryAgain),
+                    *surface_middleware(settings)[1:]],
         lifespan=lifespan,
     )

@@ -69,12 +69,11 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 
 def cmd_worker(args: argparse.Namespace) -> None:
-    from arq import run_worker
-
     from workers.settings import WorkerSettings
+    from workers.supervisor import run_supervised
 
     _require_secret()
-    run_worker(WorkerSettings)  # type: ignore[arg-type]
+    run_supervised(WorkerSettings)  # restarts the arq worker when Redis or Postgres drops
 
 
 def cmd_apikey_create(args: argparse.Namespace) -> None:
@@ -102,6 +101,18 @@ def cmd_token(args: argparse.Namespace) -> None:
 
     for token in _run(lambda: _with_pool(go)):
         print(token)
+
+
+def cmd_import(args: argparse.Namespace) -> None:
+    from boxoffice.catalog_import.cli import run_import
+
+    raise SystemExit(run_import(args.file))
+
+
+def cmd_cluster(args: argparse.Namespace) -> None:
+    from boxoffice.cluster import run_from_args
+
+    raise SystemExit(run_from_args(args))
 
 
 def cmd_dev(args: argparse.Namespace) -> None:
@@ -143,6 +154,16 @@ def build_parser() -> argparse.ArgumentParser:
     token = sub.add_parser("token", help="print a bearer token for each email")
     token.add_argument("emails", nargs="+")
     token.set_defaults(fn=cmd_token)
+
+    imp = sub.add_parser("import", help="load or update a catalog file (CONTRACT.md format)")
+    imp.add_argument("file", help="the catalog, JSON")
+    imp.set_defaults(fn=cmd_import)
+
+    from boxoffice.cluster import add_arguments as cluster_arguments
+
+    cluster = sub.add_parser("cluster", help="nginx + N serve + M worker processes (honcho)")
+    cluster_arguments(cluster)
+    cluster.set_defaults(fn=cmd_cluster)
 
     dev = sub.add_parser("dev", help="local Postgres+Redis if needed, migrate, seed, serve+worker")
     dev.add_argument("--host", default="127.0.0.1")

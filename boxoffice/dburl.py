@@ -26,4 +26,6 @@ def asyncpg_config(url: str, lock_timeout_ms: int = 2000) -> dict[str, Any]:
         "dsn": url,
         "server_settings": {"lock_timeout": f"{int(lock_timeout_ms)}ms"},
         "connection_class": LeanConnection,
+        # connecting to an unreachable host fails in seconds (TRY_AGAIN), not asyncpg's 60 s
+        "timeout": 5,
     }

@@ -31,6 +31,16 @@ def _bool_off(name: str) -> bool:
     return os.environ.get(name, "on").strip().lower() not in {"off", "false", "0", "no"}
 
 
+ISOLATION_LEVELS = ("read_committed", "serializable")
+
+
+def _isolation() -> str:
+    raw = os.environ.get("BOOKING_ISOLATION", "").strip().lower().replace(" ", "_") or None
+    if raw is not None and raw not in ISOLATION_LEVELS:
+        raise ValueError(f"BOOKING_ISOLATION must be one of {', '.join(ISOLATION_LEVELS)}")
+    return raw or "read_committed"
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -47,11 +57,18 @@ class Settings:
     max_seats_per_reservation: int = 10
     token_ttl_seconds: int = 7 * 24 * 3600
     # how long a payment may keep a hold alive past its expiry while the gateway answers
-    payment_grace_seconds: int = 60
+    # (PAYMENT_GRACE_SECONDS, 1-120); it must cover a charge and a lookup (2 x the timeout)
+    payment_grace_seconds: int = 10
+    payment_gateway_timeout_seconds: float = 4.0
     db_pool_min: int = 2
     db_pool_max: int = 20
     lock_timeout_ms: int = 2000
     serialization_retries: int = 8
+    # isolation of booking transactions (boxoffice.db.serializable): read_committed|serializable.
+    # READ COMMITTED by default: the row locks, guarded writes and constraints already prevent
+    # double-booking, and SSI's page-level predicate locks abort most concurrent bookings of one
+    # show (README "Isolation level")
+    booking_isolation: str = "read_committed"
     allowed_origins: tuple[str, ...] = field(default_factory=tuple)
     max_subscriptions_per_connection: int = 20
     smtp_url: str | None = None
@@ -87,6 +104,8 @@ class Settings:
     # on-sale waiting room: fans admitted per second per show, how long an admission lasts
     admission_rate: float = 50.0
     admission_seconds: int = 600
+    # browse reads from a streaming replica (boxoffice/replica.py); booking never reads it
+    database_read_url: str | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -105,6 +124,9 @@ class Settings:
             db_pool_min=_int("DB_POOL_MIN", 2),
             db_pool_max=_int("DB_POOL_MAX", 20),
             lock_timeout_ms=_int("LOCK_TIMEOUT_MS", 2000),
+            payment_grace_seconds=min(max(_int("PAYMENT_GRACE_SECONDS", 10), 1), 120),
+            payment_gateway_timeout_seconds=float(
+                os.environ.get("PAYMENT_GATEWAY_TIMEOUT_SECONDS") or 4.0),
             allowed_origins=origins,
             smtp_url=os.environ.get("SMTP_URL") or None,
             notification_channel=os.environ.get(
@@ -117,6 +139,8 @@ class Settings:
             response_cache_mb=_int("RESPONSE_CACHE_MB", 32),
             admission_rate=_float("ADMISSION_RATE", 50.0),
             admission_seconds=_int("ADMISSION_SECONDS", 600),
+            database_read_url=os.environ.get("DATABASE_READ_URL") or None,
+            booking_isolation=_isolation(),
         )
 
 

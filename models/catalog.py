@@ -4,6 +4,7 @@ from enum import StrEnum
 
 from piccolo.columns import (
     Array,
+    Boolean,
     Date,
     DoublePrecision,
     ForeignKey,
@@ -24,8 +25,11 @@ class ShowStatus(StrEnum):
 
 class City(Table, tablename="city"):
     name = Varchar(length=100, unique=True)
-    lat = DoublePrecision()
-    lng = DoublePrecision()
+    # a city imported without cinemas has no known position
+    lat = DoublePrecision(null=True, default=None)
+    lng = DoublePrecision(null=True, default=None)
+    # the catalog file's own id (`boxoffice import`): re-imports find the row by it
+    source_id = Varchar(length=100, null=True, default=None, unique=True)
 
 
 class PostalCode(Table, tablename="postal_code"):
@@ -44,6 +48,7 @@ class Cinema(Table, tablename="cinema"):
     postal_code = Varchar(length=20, index=True)
     lat = DoublePrecision()
     lng = DoublePrecision()
+    source_id = Varchar(length=100, null=True, default=None, unique=True)
 
     unique_city_name = Unique([city, name])
 
@@ -51,8 +56,10 @@ class Cinema(Table, tablename="cinema"):
 class CinemaHall(Table, tablename="cinema_hall"):
     cinema = ForeignKey(Cinema, on_delete=OnDelete.restrict, null=False, index=True)
     name = Varchar(length=100)
+    source_id = Varchar(length=100, null=True, default=None)  # unique within its cinema
 
     unique_cinema_name = Unique([cinema, name])
+    unique_cinema_source_id = Unique([cinema, source_id])
 
 
 class SeatCategory(Table, tablename="seat_category"):
@@ -75,6 +82,9 @@ class CinemaSeat(Table, tablename="cinema_seat"):
     label = Varchar(length=10)
     x = Integer()
     y = Integer()
+    # no longer in the hall's layout (`boxoffice import` of a new one): new shows skip it, the
+    # shows that already have it keep it
+    retired = Boolean(default=False)
 
     unique_hall_label = Unique([hall, label])
 
@@ -86,6 +96,7 @@ class Movie(Table, tablename="movie"):
     languages = Array(base_column=Varchar(length=40))
     genres = Array(base_column=Varchar(length=40))
     release_date = Date(null=True, default=None)
+    source_id = Varchar(length=100, null=True, default=None, unique=True)
 
 
 class Show(Table, tablename="show"):
@@ -103,6 +114,7 @@ class Show(Table, tablename="show"):
     # before this instant reserve is refused and fans join the on-sale waiting room
     on_sale_at = Timestamptz(null=True, default=None)
     status = Varchar(length=10, choices=ShowStatus, default=ShowStatus.SCHEDULED)
+    source_id = Varchar(length=100, null=True, default=None, unique=True)
 
 
 class ShowPrice(Table, tablename="show_price"):

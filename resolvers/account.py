@@ -16,7 +16,9 @@ from schema.types import booking as t
 @strawberry.type
 class AccountQuery:
     @strawberry.field(description="The caller's bookings, newest first; first is 1..100.")
-    async def my_bookings(self, info: Info[Context, None], first: int = 20) -> list[t.Booking]:
+    async def my_bookings(self, info: Info[Context, None],
+                          first: int | None = 20) -> list[t.Booking]:
+        first = 20 if first is None else first  # the contract's `Int = 20`: null means default
         user = require_user(info)
         if not 1 <= first <= MAX_MY_BOOKINGS:
             raise bad_input(f"first must be between 1 and {MAX_MY_BOOKINGS}", "first")

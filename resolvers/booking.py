@@ -16,6 +16,7 @@ from boxoffice.services.cancel import cancel_reservation
 from boxoffice.services.confirm import confirm_reservation
 from boxoffice.services.reservations import get_reservation
 from boxoffice.services.reserve import parse_id, reserve_seats
+from boxoffice.services.settlement import PaymentInterrupted
 from boxoffice.services.waitingroom import admission_check
 from resolvers.waitingroom import refusal_type
 from schema.context import Context
@@ -35,6 +36,8 @@ def busy_means_try_again(resolver: Callable[P, Awaitable[R]]) -> Callable[P, Awa
     async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return await resolver(*args, **kwargs)
+        except PaymentInterrupted as exc:  # its message says what happened to the money
+            raise coded(str(exc), TRY_AGAIN) from exc
         except Busy as exc:
             raise coded("The show is very busy right now; please retry", TRY_AGAIN) from exc
 

@@ -8,9 +8,11 @@ from collections.abc import Callable, Iterator
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors, SchemaExtension
 
+from boxoffice.outage import MESSAGE as OUTAGE_MESSAGE
+from boxoffice.outage import is_unavailable
 from schema.context import Context
 from schema.documents import DocumentGate
-from schema.errors import INTERNAL, unauthenticated
+from schema.errors import INTERNAL, TRY_AGAIN, unauthenticated
 
 log = logging.getLogger("boxoffice.graphql")
 
@@ -32,7 +34,11 @@ def _should_mask(error: GraphQLError) -> bool:
     original = error.original_error
     if original is None or isinstance(original, GraphQLError):
         return False  # validation errors and our coded errors are meant for the client
-    log.error("unexpected error in %s", error.path, exc_info=original)
+    if is_unavailable(original):  # an outage, not a bug: TRY_AGAIN (see anonymise)
+        log.warning("%s: dependency unavailable (%s: %s)", error.path,
+                    type(original).__name__, original)
+    else:
+        log.error("unexpected error in %s", error.path, exc_info=original)
     return True
 
 
@@ -42,6 +48,13 @@ def _masked() -> MaskErrors:
 
     def anonymise(error: GraphQLError) -> GraphQLError:
         masked = original(error)
+        if is_unavailable(error.original_error):
+            masked.message = OUTAGE_MESSAGE
+            masked.extensions = {"code": TRY_AGAIN}
+            response = getattr(ext.execution_context.context, "response", None)
+            if response is not None and hasattr(response, "status_code"):
+                response.status_code = 503  # HTTP: the whole answer says "retry"
+            return masked
         masked.extensions = {"code": INTERNAL}
         return masked
 

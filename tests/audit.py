@@ -6,11 +6,15 @@ deliberately corrupted database (tests/api/test_burst.py) so that it can fail.
 
 from __future__ import annotations
 
+import asyncpg
+
 from boxoffice import db
 
 
-async def audit_show(show_id: int) -> list[str]:
-    p = db.pool()
+async def audit_show(show_id: int,
+                     source: asyncpg.Pool | asyncpg.Connection | None = None) -> list[str]:
+    """`source`: another database to audit (default: the test database's pool)."""
+    p = source if source is not None else db.pool()
     problems: list[str] = []
     # a seat in two live reservations (HELD or CONFIRMED) — the double-booking we must never see
     rows = await p.fetch(

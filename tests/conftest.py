@@ -24,7 +24,7 @@ from boxoffice.app import create_app  # noqa: E402
 from boxoffice.auth import create_api_key, get_or_create_user, issue_token  # noqa: E402
 from boxoffice.migrate import ensure_migrated  # noqa: E402
 from boxoffice.settings import get_settings, reset_settings_cache  # noqa: E402
-from tests.factories import truncate_all  # noqa: E402
+from tests.factories import assert_no_leaked_sessions, truncate_all  # noqa: E402
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -45,7 +45,9 @@ async def redis() -> AsyncIterator[Redis]:
 
 @pytest.fixture
 async def clean(redis: Redis) -> AsyncIterator[None]:
-    """Empty tables, Redis and in-process caches before a test."""
+    """Empty tables, Redis and in-process caches before a test; after it, fail if a session
+    of our pool is still busy (a leaked transaction or a task that outlived its request)."""
+    from boxoffice.services.seatcache import clear_seat_cache
     from boxoffice.services.seatruns import clear_hall_runs
     from boxoffice.services.showmeta import clear_show_meta
     from boxoffice.services.waitingroom import clear_room_shows
@@ -54,7 +56,11 @@ async def clean(redis: Redis) -> AsyncIterator[None]:
     clear_show_meta()
     clear_room_shows()
     clear_hall_runs()
+    # show ids restart at 1 after TRUNCATE: seat-map metadata and hotness of the previous
+    # test's shows must not leak into this one (the refresher would re-read them)
+    clear_seat_cache()
     yield
+    await assert_no_leaked_sessions()
 
 
 @pytest.fixture
@@ -110,3 +116,13 @@ async def demo(clean: None) -> None:
     from boxoffice.seed import seed_demo
 
     await seed_demo()
+
+
+@pytest.fixture(params=["read_committed", "serializable"])
+def isolation(request: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Run a test at each BOOKING_ISOLATION level (request it before `api`)."""
+    monkeypatch.setenv("BOOKING_ISOLATION", request.param)
+    reset_settings_cache()
+    yield request.param
+    monkeypatch.undo()
+    reset_settings_cache()

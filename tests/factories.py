@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
 
 import asyncpg
@@ -16,30 +17,65 @@ BOOKING_TABLES = [
 ]
 
 
+class LeakedSession(AssertionError):
+    """A session of this process's own pool was still busy after a test: a leaked transaction
+    or a task that outlived its request. The message names the query."""
+
+
+def own_backend_pids() -> list[int]:
+    """Server pids of the connections this process's pool holds (asyncpg keeps them in
+    `_holders`; there is no public accessor)."""
+    pids = []
+    for holder in db.pool()._holders:
+        con = holder._con
+        if con is not None and not con.is_closed():
+            pids.append(con.get_server_pid())
+    return pids
+
+
+async def busy_own_sessions() -> list[asyncpg.Record]:
+    return await db.pool().fetch(
+        """SELECT pid, state, left(query, 300) AS query,
+                  round(extract(epoch FROM now() - state_change)::numeric, 2) AS seconds
+           FROM pg_stat_activity
+           WHERE pid = ANY($1::int[]) AND pid <> pg_backend_pid() AND state <> 'idle'""",
+        own_backend_pids(),
+    )
+
+
+async def assert_no_leaked_sessions(grace_seconds: float = 2.0) -> None:
+    """Fail when a session of our own pool is still busy (active, or idle in a transaction)
+    `grace_seconds` after a test ended. Never ends anyone's session: a leak must be seen."""
+    deadline = time.monotonic() + grace_seconds
+    while busy := await busy_own_sessions():
+        if time.monotonic() > deadline:
+            raise LeakedSession("sessions of this process's pool still busy after the test: "
+                                + "; ".join(f"pid {r['pid']} {r['state']} for {r['seconds']} s: "
+                                            f"{r['query']!r}" for r in busy))
+        await asyncio.sleep(0.05)
+
+
 async def truncate_all() -> None:
-    """Empty every table. Stragglers of the previous test (sibling resolvers that graphql-core
-    abandoned after an error keep issuing queries for a moment) hold locks that TRUNCATE's
-    ACCESS EXCLUSIVE queues behind: cancel their statements, end their idle transactions, and
-    retry a few times while new stragglers drain."""
+    """Empty every table. Only truncates: our own pool must be quiet (else LeakedSession);
+    other processes of the test run (uvicorn servers, workers) finish their short statements
+    while TRUNCATE waits for its locks, and a holder that never lets go is named."""
+    await assert_no_leaked_sessions()
     for attempt in range(20):
         try:
             async with db.pool().acquire() as conn, conn.transaction():
                 await conn.execute("SET LOCAL lock_timeout = '1s'")
-                await conn.execute(
-                    """SELECT CASE WHEN state LIKE 'idle in transaction%' OR $1
-                                   THEN pg_terminate_backend(pid) ELSE pg_cancel_backend(pid) END
-                       FROM pg_stat_activity
-                       WHERE datname = current_database() AND pid <> pg_backend_pid()
-                         AND state <> 'idle'""",
-                    attempt > 0,  # a statement that ignores cancel (stuck sending) is ended
-                )
                 await conn.execute(
                     f"TRUNCATE {', '.join(BOOKING_TABLES)} RESTART IDENTITY CASCADE"
                 )
             return
         except asyncpg.LockNotAvailableError:
             if attempt == 19:
-                raise
+                blockers = await db.pool().fetch(
+                    """SELECT pid, state, application_name, left(query, 300) AS query
+                       FROM pg_stat_activity WHERE datname = current_database()
+                         AND pid <> pg_backend_pid() AND state <> 'idle'""")
+                raise LeakedSession("TRUNCATE could not get its locks in 20 s; busy: " + "; ".join(
+                    f"pid {r['pid']} {r['state']}: {r['query']!r}" for r in blockers)) from None
             await asyncio.sleep(0.1)
 
 

@@ -2,6 +2,7 @@
 
 ctx["deps"]      Deps(settings, redis, arq) for the service layer (Redis is arq's own pool)
 ctx["channels"]  notification channels by name
+ctx["gateway"]   the payment gateway (the reconciler looks charges up)
 ctx["settings"]  optional, set by whoever creates the worker (tests shorten hold times)
 """
 
@@ -13,9 +14,11 @@ from typing import Any
 
 from boxoffice import db
 from boxoffice.notify import build_channels
+from boxoffice.payments.sandbox import SandboxGateway
 from boxoffice.services.deps import Deps
 from boxoffice.services.expiry import expire_overdue
 from boxoffice.settings import Settings, get_settings
+from workers.recovery import reschedule_live_holds
 
 log = logging.getLogger("workers")
 
@@ -36,11 +39,15 @@ async def startup(ctx: Ctx) -> None:
     await db.pool().fetchval("SELECT 1")  # fail fast: a worker without its database is no use
     ctx["deps"] = Deps(settings=settings, redis=ctx["redis"], arq=ctx["redis"])
     ctx["channels"] = build_channels(settings)
+    ctx["gateway"] = SandboxGateway(ctx["redis"])  # the reconciler's lookups
     ctx["sweep_lock"] = asyncio.Lock()
     # holds that lapsed while no worker ran: free them before anything else
     async with ctx["sweep_lock"]:
         expired = await expire_overdue(ctx["deps"])
-    log.info("worker started; %s hold(s) that lapsed while no worker ran were expired", expired)
+    # a Redis that came back empty lost the expiry jobs of live holds: rebuild them
+    live = await reschedule_live_holds(ctx["redis"])
+    log.info("worker started; %s hold(s) that lapsed while no worker ran were expired, "
+             "%s live hold timer(s) rebuilt", expired, live)
 
 
 async def shutdown(ctx: Ctx) -> None:

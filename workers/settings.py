@@ -2,18 +2,18 @@
 
 Jobs:
 - expire_hold(reservation_id)      deferred to the hold's expires_at, id `expire:{id}`; confirm
-                                   and cancel abort it (hence allow_abort_jobs)
+                                   and cancel drop it from the queue (services/jobs.py), never
+                                   abort it (abort waits 0.5 s and counts as a failed job)
 - deliver_notifications()          the outbox: first attempts of PENDING rows, in batches
 - deliver_notification(id)         a retry of one row after its backoff, id `notify:{id}`
 Crons: the expiry sweeper every 2 s (and once in on_startup), the outbox every 2 s, the queue
 safety net every 5 s, FREE-seat counter repair every 10 s (recent shows) and every 10 min (all
 shows that have not ended, also at start), lost notification retries every 30 s, refunds of
 cancelled shows that failed every minute (finish_show_refunds), waiting-room admissions every
-second.
+second, the payment reconciler every 5 s (and at start: boxoffice.services.reconcile).
 
 keep_result is short: arq refuses a job id whose result is still kept, and job ids here are
-derived from rows (`expire:{id}`, `notify:{id}`); a few seconds is enough for an aborting
-caller to read the outcome.
+derived from rows (`expire:{id}`, `notify:{id}`); a few seconds is enough to read an outcome.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from workers.notifications import (
     deliver_notifications,
     recover_notification_retries,
 )
+from workers.payments import reconcile_payments
 from workers.queue import serve_waiting
 from workers.refunds import finish_show_refunds
 from workers.room import advance_rooms
@@ -63,11 +64,12 @@ class WorkerSettings:
         cron(recover_notification_retries, second={17, 47}),
         cron(finish_show_refunds, second=41),  # refunds of cancelled shows that failed
         cron(advance_rooms, second=set(range(60))),  # on-sale waiting rooms
+        cron(reconcile_payments, second=set(range(4, 60, 5)), run_at_startup=True),
     ]
     on_startup = startup
     on_shutdown = shutdown
     redis_settings = RedisSettings.from_dsn(get_settings().redis_url)
-    allow_abort_jobs = True
+    allow_abort_jobs = False  # nothing aborts: a stale expiry job no-ops instead
     keep_result = 5
     # deferred jobs fire up to ~poll_delay late (docs/stack.md); expiry targets seconds, not minutes
     poll_delay = 0.1

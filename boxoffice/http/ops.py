@@ -39,11 +39,11 @@ class _ReadyCache:
 async def _check(state: AppState) -> dict[str, bool]:
     checks: dict[str, bool] = {}
     try:
-        checks["database"] = await db.pool().fetchval("SELECT 1") == 1
+        checks["database"] = await asyncio.wait_for(db.pool().fetchval("SELECT 1"), 2) == 1
     except Exception:
         checks["database"] = False
     try:
-        checks["redis"] = bool(await state.redis.ping())
+        checks["redis"] = bool(await asyncio.wait_for(state.redis.ping(), 2))
     except Exception:
         checks["redis"] = False
     return checks

@@ -20,6 +20,10 @@ class RefundResult:
     refund_id: str | None = None
 
 
+class GatewayError(Exception):
+    """The gateway could not be reached or answered 5xx: the charge's outcome is unknown."""
+
+
 class PaymentGateway(Protocol):
     async def charge(self, *, amount: int, currency: str, token: str,
                      idempotency_key: str) -> ChargeResult:
@@ -27,6 +31,11 @@ class PaymentGateway(Protocol):
         ...
 
     async def refund(self, *, charge_id: str, idempotency_key: str) -> RefundResult:
+        ...
+
+    async def find_charge(self, idempotency_key: str) -> ChargeResult | None:
+        """The result of the charge made under this idempotency key, None if there was none
+        (like listing Stripe's charges by idempotency key): resolves an unknown outcome."""
         ...
 
     def fingerprint(self, token: str) -> str:

@@ -5,6 +5,11 @@ Tokens: `tok_visa`, `tok_mastercard` succeed; `tok_chargeDeclined` (generic_decl
 (expired_card), `tok_chargeDeclinedFraudulent` (fraudulent) are declined; `tok_visa_slow`
 succeeds after a delay (to exercise a payment in flight); anything else is declined as
 `invalid_token`.
+
+Faults, to exercise unknown outcomes: `tok_visa_lostResponse` is charged but the answer is lost
+(GatewayError after the charge is recorded), `tok_gatewayError` answers 5xx without charging,
+`tok_gatewayTimeout` never answers (the caller's timeout ends it; nothing is charged).
+`find_charge` looks a charge up by its idempotency key.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import secrets
 
 from redis.asyncio import Redis
 
-from boxoffice.payments.gateway import ChargeResult, RefundResult
+from boxoffice.payments.gateway import ChargeResult, GatewayError, RefundResult
 
 _DECLINES = {
     "tok_chargeDeclined": ("generic_decline", "Your card was declined."),
@@ -24,7 +29,7 @@ _DECLINES = {
     "tok_chargeDeclinedExpiredCard": ("expired_card", "Your card has expired."),
     "tok_chargeDeclinedFraudulent": ("fraudulent", "Your card was declined."),
 }
-_OK = {"tok_visa", "tok_mastercard", "tok_visa_slow"}
+_OK = {"tok_visa", "tok_mastercard", "tok_visa_slow", "tok_visa_lostResponse"}
 
 
 class SandboxGateway:
@@ -41,6 +46,10 @@ class SandboxGateway:
         stored = await self._redis.get(key)
         if stored:
             return ChargeResult(**json.loads(stored))
+        if token == "tok_gatewayError":
+            raise GatewayError("sandbox: 502 Bad Gateway")
+        if token == "tok_gatewayTimeout":
+            await asyncio.sleep(3600)
         if token == "tok_visa_slow":
             await asyncio.sleep(self._slow)
         if token in _OK and amount >= 0:
@@ -50,7 +59,13 @@ class SandboxGateway:
             result = ChargeResult(ok=False, decline_code=code, message=message)
         # first writer wins: a concurrent duplicate gets the same answer
         await self._redis.set(key, json.dumps(result.__dict__), nx=True, ex=7 * 24 * 3600)
+        if token == "tok_visa_lostResponse":
+            raise GatewayError("sandbox: connection reset after the charge was made")
         return ChargeResult(**json.loads(await self._redis.get(key) or "{}"))
+
+    async def find_charge(self, idempotency_key: str) -> ChargeResult | None:
+        stored = await self._redis.get(f"sandbox:charge:{idempotency_key}")
+        return ChargeResult(**json.loads(stored)) if stored else None
 
     async def refund(self, *, charge_id: str, idempotency_key: str) -> RefundResult:
         """Refund a whole charge once per idempotency key (a repeated key returns the first

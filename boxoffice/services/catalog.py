@@ -1,4 +1,5 @@
-"""Browse reads: cities, movies, cinemas, shows and seat maps. Read-only, one statement each.
+"""Browse reads: cities, movies, cinemas, shows and seat maps. Read-only, one statement each,
+on the read replica when DATABASE_READ_URL is set (`db.read_pool()`).
 
 Batch functions (`*_by_ids`, `seat_maps`) take many ids and answer in one query, for the
 per-operation DataLoaders. Search lives in `boxoffice/services/search.py`.
@@ -100,18 +101,19 @@ def _searchable(name: str) -> bool:
 
 
 async def list_cities() -> list[CityRow]:
-    rows = await db.pool().fetch("SELECT id, name FROM city ORDER BY name")
+    rows = await db.read_pool().fetch("SELECT id, name FROM city ORDER BY name")
     return [CityRow(id=r["id"], name=r["name"]) for r in rows]
 
 
 async def list_movies(city: str | None = None) -> list[MovieRow]:
     """All movies; with `city`, those with an upcoming show in that city (name, any case)."""
     if city is None:
-        rows = await db.pool().fetch(f"SELECT {_MOVIE_COLUMNS} FROM movie m ORDER BY m.title, m.id")
+        rows = await db.read_pool().fetch(
+            f"SELECT {_MOVIE_COLUMNS} FROM movie m ORDER BY m.title, m.id")
     elif not _searchable(city):
         return []
     else:
-        rows = await db.pool().fetch(
+        rows = await db.read_pool().fetch(
             f"""SELECT {_MOVIE_COLUMNS} FROM movie m
                 WHERE EXISTS (
                     SELECT 1 FROM show s JOIN cinema c ON c.id = s.cinema
@@ -126,26 +128,26 @@ async def list_movies(city: str | None = None) -> list[MovieRow]:
 async def list_cinemas(city: str) -> list[CinemaRow]:
     if not _searchable(city):
         return []
-    rows = await db.pool().fetch(
+    rows = await db.read_pool().fetch(
         _CINEMA_SELECT + " WHERE lower(ci.name) = lower($1) ORDER BY c.name, c.id", city.strip()
     )
     return [_cinema(r) for r in rows]
 
 
 async def movies_by_ids(ids: Iterable[int]) -> dict[int, MovieRow]:
-    rows = await db.pool().fetch(
+    rows = await db.read_pool().fetch(
         f"SELECT {_MOVIE_COLUMNS} FROM movie m WHERE m.id = ANY($1::int[])", list(ids)
     )
     return {r["id"]: _movie(r) for r in rows}
 
 
 async def cinemas_by_ids(ids: Iterable[int]) -> dict[int, CinemaRow]:
-    rows = await db.pool().fetch(_CINEMA_SELECT + " WHERE c.id = ANY($1::int[])", list(ids))
+    rows = await db.read_pool().fetch(_CINEMA_SELECT + " WHERE c.id = ANY($1::int[])", list(ids))
     return {r["id"]: _cinema(r) for r in rows}
 
 
 async def shows_by_ids(ids: Iterable[int]) -> dict[int, ShowRow]:
-    rows = await db.pool().fetch(
+    rows = await db.read_pool().fetch(
         """SELECT s.id, s.starts_at, s.movie, s.cinema, h.name AS hall_name, s.total_seats,
                   s.free_seats, s.currency, s.seat_version, s.on_sale_at, s.status
            FROM show s JOIN cinema_hall h ON h.id = s.hall
@@ -166,7 +168,7 @@ async def shows_by_ids(ids: Iterable[int]) -> dict[int, ShowRow]:
 async def seat_maps(show_ids: Iterable[int]) -> dict[int, SeatMapSnapshot]:
     """Seat maps of these shows (unknown ids are absent), seats by row (A, B, … Z, AA) then
     number. Version and seats come from one statement, so they always agree."""
-    rows = await db.pool().fetch(
+    rows = await db.read_pool().fetch(
         """SELECT s.id AS show_id, s.seat_version, s.currency, ss.label, ss.row, ss.number,
                   ss.x, ss.y, ss.category, ss.price, ss.status
            FROM show s LEFT JOIN show_seat ss ON ss.show = s.id

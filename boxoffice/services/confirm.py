@@ -1,47 +1,61 @@
 """confirm_reservation: pay for a hold and turn it into a booking, exactly once.
 
 1. claim (SERIALIZABLE): the hold must be live; a PENDING payment row is inserted under the
-   unique idempotency key (a concurrent duplicate loses here and waits for the winner's
-   result), and the hold is marked in flight so expiry cannot take it (bounded by
+   unique idempotency key (a concurrent duplicate loses here and waits, briefly, for the
+   winner's result), and the hold is marked in flight so expiry cannot take it (bounded by
    `payment_grace_seconds`);
-2. charge at the gateway, outside any transaction or row lock;
-3. settle (SERIALIZABLE): HELD -> BOOKED, reservation CONFIRMED, Booking, Tickets, Payment and an
-   outbox notification in one transaction. If the hold lapsed and its seats went elsewhere
-   meanwhile, the charge is refunded and the answer is ReservationExpired.
-The same idempotency key always returns the stored result and never charges twice.
+2. charge at the gateway, outside any transaction or row lock, bounded by
+   `payment_gateway_timeout_seconds`;
+3. settle (boxoffice.services.settlement): HELD -> BOOKED with Booking, Tickets and an outbox
+   notification in one transaction; a hold that lapsed meanwhile is refunded
+   (ReservationExpired). An unknown outcome (timeout, 5xx) is looked up at the gateway.
+The same idempotency key always returns the stored result and never charges twice; a retry
+never waits long (TRY_AGAIN while the first attempt is in flight, then it takes over), and the
+worker's reconciler settles whatever a crash left PENDING (boxoffice.services.reconcile).
 """
 
 from __future__ import annotations
 
 import asyncio
-import uuid
+import logging
+import time
 from dataclasses import dataclass
 
 import asyncpg
 
 from boxoffice import db
 from boxoffice.auth import User
-from boxoffice.payments.gateway import ChargeResult, PaymentGateway
+from boxoffice.payments.gateway import PaymentGateway
 from boxoffice.services import ratelimit
 from boxoffice.services.bookings import get_booking
 from boxoffice.services.deps import Deps
-from boxoffice.services.jobs import cancel_expiry, schedule_notifications
-from boxoffice.services.outbox import add_notification
 from boxoffice.services.outcomes import (
-    BookingView,
     ConfirmOutcome,
     InvalidOutcome,
     NotFoundOutcome,
-    PaymentDeclinedOutcome,
     RateLimitedOutcome,
     ReservationExpiredOutcome,
 )
 from boxoffice.services.reservations import get_reservation, lock_reservation
 from boxoffice.services.reserve import parse_id
-from boxoffice.services.seatevents import publish_reservation, publish_seat_changes
-from boxoffice.services.tickets import sign_ticket
+from boxoffice.services.settlement import (
+    EXPIRED_MESSAGE,
+    Claim,
+    PaymentInterrupted,
+    apply_charge,
+    gateway_key,
+    release_for_takeover,
+    resolve_unknown,
+    stored_outcome,
+    takeover_after_seconds,
+)
 
-EXPIRED_MESSAGE = "This reservation is no longer held; any charge has been refunded"
+__all__ = ["EXPIRED_MESSAGE", "confirm_reservation"]
+
+log = logging.getLogger(__name__)
+
+# how long a retry waits for an attempt in flight before answering TRY_AGAIN
+REPLAY_WAIT_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -99,142 +113,62 @@ async def _claim(conn: asyncpg.Connection, rid: int, user: User, key: str, finge
     return _Claim(payment_id, res["amount"], res["currency"])
 
 
-async def _book(conn: asyncpg.Connection, deps: Deps, rid: int, user: User, claim: _Claim,
-                charge: ChargeResult) -> BookingView | None:
-    """HELD -> BOOKED with booking, payment and tickets; None when the hold is gone."""
-    res = await lock_reservation(conn, rid)
-    assert res is not None
-    if res["status"] != "HELD":
-        return None
-    labels = list(res["seat_labels"])
-    seats = await conn.fetch(
-        """SELECT id, label, status, reservation FROM show_seat
-           WHERE show = $1 AND label = ANY($2::varchar[]) ORDER BY label FOR UPDATE""",
-        res["show"], labels,
-    )
-    if len(seats) != len(labels) or any(
-        s["status"] != "HELD" or s["reservation"] != rid for s in seats
-    ):
-        return None
-    updated = await conn.execute(
-        """UPDATE show_seat SET status = 'BOOKED', expires_at = NULL
-           WHERE id = ANY($1::int[]) AND reservation = $2 AND status = 'HELD'""",
-        [s["id"] for s in seats], rid,
-    )
-    if updated != f"UPDATE {len(seats)}":
-        return None
-    await conn.execute(
-        """UPDATE reservation SET status = 'CONFIRMED', payment_pending_until = NULL,
-               updated_at = now() WHERE id = $1""",
-        rid,
-    )
-    await conn.execute(
-        """UPDATE payment SET status = 'SUCCEEDED', gateway_charge_id = $2, outcome = 'Booking',
-               updated_at = now() WHERE id = $1""",
-        claim.payment_id, charge.charge_id,
-    )
-    booking_id = await conn.fetchval(
-        """INSERT INTO booking (show, reservation, "user", payment, amount, currency, created_at)
-           VALUES ($1, $2, $3, $4, $5, $6, now()) RETURNING id""",
-        res["show"], rid, user.id, claim.payment_id, claim.amount, claim.currency,
-    )
-    tickets = []
-    for s in seats:
-        nonce = uuid.uuid4()
-        tickets.append((res["show"], booking_id, s["id"], s["label"], nonce,
-                        sign_ticket(booking_id, res["show"], s["label"], nonce)))
-    await conn.executemany(
-        """INSERT INTO ticket (show, booking, show_seat, seat_label, nonce, qr_payload)
-           VALUES ($1, $2, $3, $4, $5, $6)""",
-        tickets,
-    )
-    await add_notification(
-        conn, user_id=user.id, show_id=res["show"], kind="BOOKING_CONFIRMED",
-        channel=deps.settings.notification_channel,
-        payload={"bookingId": booking_id, "reservationId": rid, "seats": labels,
-                 "amount": claim.amount, "currency": claim.currency, "email": user.email,
-                 "tickets": [{"seat": t[3], "qrPayload": t[5]} for t in tickets]},
-    )
-    return await get_booking(booking_id, conn)
-
-
 async def _settle(deps: Deps, gateway: PaymentGateway, rid: int, user: User, claim: _Claim,
                   token: str, key: str) -> ConfirmOutcome:
-    charge = await gateway.charge(amount=claim.amount, currency=claim.currency, token=token,
-                                  idempotency_key=key)
-    if not charge.ok:
-        async def decline(conn: asyncpg.Connection) -> None:
-            await conn.execute(
-                """UPDATE payment SET status = 'DECLINED', decline_code = $2, message = $3,
-                       outcome = 'PaymentDeclined', updated_at = now() WHERE id = $1""",
-                claim.payment_id, charge.decline_code, charge.message,
-            )
-            await conn.execute(
-                "UPDATE reservation SET payment_pending_until = NULL WHERE id = $1", rid
-            )
-        await db.serializable(decline)
-        return PaymentDeclinedOutcome(charge.message or "Payment declined", charge.decline_code)
-
-    booking = await db.serializable(lambda conn: _book(conn, deps, rid, user, claim, charge))
-    if booking is not None:
-        await publish_seat_changes(deps.redis, booking.show_id,
-                                   [(t.seat, "BOOKED") for t in booking.tickets], 0)
-        await cancel_expiry(deps.arq, rid)
-        await schedule_notifications(deps.arq)
-        confirmed = await get_reservation(rid)
-        if confirmed is not None:
-            await publish_reservation(deps.redis, confirmed)
-        return booking
-    # paid for a hold that lapsed and whose seats may be someone else's: give the money back
-    assert charge.charge_id is not None
-    await gateway.refund(charge_id=charge.charge_id, idempotency_key=f"refund:{key}")
-    await db.pool().execute(
-        """UPDATE payment SET status = 'REFUNDED', gateway_charge_id = $2,
-               outcome = 'ReservationExpired', message = $3, updated_at = now() WHERE id = $1""",
-        claim.payment_id, charge.charge_id, EXPIRED_MESSAGE,
-    )
-    return ReservationExpiredOutcome(rid, EXPIRED_MESSAGE)
+    c = Claim(claim.payment_id, rid, claim.amount, claim.currency, gateway_key(user.id, key))
+    try:
+        charge = await asyncio.wait_for(
+            gateway.charge(amount=claim.amount, currency=claim.currency, token=token,
+                           idempotency_key=c.key),
+            deps.settings.payment_gateway_timeout_seconds,
+        )
+    except Exception as exc:  # timeout, 5xx, lost answer: the outcome is unknown
+        log.warning("payment %s: gateway charge failed (%s: %s); looking it up",
+                    claim.payment_id, type(exc).__name__, exc)
+        return await resolve_unknown(deps, gateway, c, user)
+    try:
+        return await apply_charge(deps, gateway, c, user, charge)
+    except Exception:
+        await release_for_takeover(claim.payment_id)  # a retry settles it at once
+        raise
 
 
 async def _replay(deps: Deps, gateway: PaymentGateway, rid: int, user: User, key: str,
                   token: str) -> ConfirmOutcome:
-    """The stored result for an idempotency key, waiting while the first attempt is in flight."""
-    grace = deps.settings.payment_grace_seconds
-    for _ in range(int(grace / 0.05) + 1):
+    """The stored result for an idempotency key. While the first attempt is in flight, wait a
+    little (REPLAY_WAIT_SECONDS), then answer TRY_AGAIN; an attempt that died
+    or failed is taken over and settled here (the gateway returns the same charge for the same
+    key, so this never charges twice)."""
+    s = deps.settings
+    deadline = time.monotonic() + min(REPLAY_WAIT_SECONDS, s.payment_gateway_timeout_seconds)
+    while True:
         p = await db.pool().fetchrow(
-            """SELECT id, reservation, "user", status, outcome, decline_code, message, amount,
-                   currency, card_fingerprint,
-                   updated_at < now() - make_interval(secs => $2) AS stale
-               FROM payment WHERE "user" = $3 AND idempotency_key = $1""",
-            key, grace, user.id,
+            """SELECT id, reservation, "user", status, outcome, amount, currency,
+                   card_fingerprint
+               FROM payment WHERE "user" = $2 AND idempotency_key = $1""",
+            key, user.id,
         )
-        if p is None:
-            return NotFoundOutcome("No such payment")
+        if p is None:  # abandoned meanwhile: nothing was charged
+            raise PaymentInterrupted("The payment did not go through; please retry")
         if p["reservation"] != rid or p["card_fingerprint"] != gateway.fingerprint(token):
             # Stripe's rule: a key names one request; reusing it with other parameters is a
             # client bug, never a silent replay of the first answer
             return InvalidOutcome("This idempotencyKey was used with another reservation or "
                                   "payment token", "idempotencyKey")
-        if p["outcome"] == "Booking":
-            return await get_booking(rid, by_reservation=True) or NotFoundOutcome("No booking")
-        if p["outcome"] == "PaymentDeclined":
-            return PaymentDeclinedOutcome(p["message"] or "Payment declined", p["decline_code"])
-        if p["outcome"] == "ReservationExpired":
-            return ReservationExpiredOutcome(rid, p["message"] or EXPIRED_MESSAGE)
-        if p["stale"]:
-            # the first attempt died between charge and settle: take it over (the gateway
-            # returns the same charge for the same key, so this never charges twice)
-            taken = await db.pool().fetchval(
-                """UPDATE payment SET updated_at = now() WHERE id = $1 AND status = 'PENDING'
-                   RETURNING id""",
-                p["id"],
-            )
-            if taken:
-                return await _settle(deps, gateway, rid, user,
-                                     _Claim(p["id"], p["amount"], p["currency"]), token, key)
+        if p["outcome"] is not None:
+            return await stored_outcome(p["id"])
+        taken = await db.pool().fetchval(
+            """UPDATE payment SET updated_at = now() WHERE id = $1 AND status = 'PENDING'
+                   AND updated_at < now() - make_interval(secs => $2) RETURNING id""",
+            p["id"], takeover_after_seconds(s),
+        )
+        if taken:
+            return await _settle(deps, gateway, rid, user,
+                                 _Claim(p["id"], p["amount"], p["currency"]), token, key)
+        if time.monotonic() > deadline:
+            raise PaymentInterrupted("A payment with this idempotencyKey is still in progress; "
+                                     "retry in a few seconds")
         await asyncio.sleep(0.05)
-    return InvalidOutcome("A payment with this idempotencyKey is still in progress; retry",
-                          "idempotencyKey")
 
 
 async def confirm_reservation(deps: Deps, gateway: PaymentGateway, user: User,

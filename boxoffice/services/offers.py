@@ -53,6 +53,7 @@ log = logging.getLogger(__name__)
 # worker's periodic queue pass (workers/queue.py)
 MAX_OFFERS_PER_TRANSACTION = 50
 MAX_WAITERS_READ = 1000
+_OFFER_LOCK = 7301  # advisory lock class of make_offers (pg_advisory_xact_lock(class, show))
 
 
 @dataclass(frozen=True)
@@ -108,9 +109,10 @@ async def _offer(conn: asyncpg.Connection, settings: Settings, show_id: int, cur
            WHERE show = $1 AND label = ANY($2::varchar[]) ORDER BY label FOR UPDATE""",
         show_id, labels,
     )
-    # under the row locks and SERIALIZABLE these are exactly the FREE seats we chose
+    # chosen from a plain read: under SERIALIZABLE a change since then is a serialization
+    # failure; under READ COMMITTED it shows here, and the transaction is retried all the same
     if len(seats) != len(labels) or any(s["status"] != "FREE" for s in seats):
-        raise RuntimeError(f"offer seats of show {show_id} changed under their locks")
+        raise db.Conflict(f"offer seats of show {show_id} changed before their locks")
     amount = sum(s["price"] for s in seats)
     row = await conn.fetchrow(
         _OFFER_SQL, show_id, user_id, labels, amount, currency, settings.offer_seconds,
@@ -132,6 +134,10 @@ async def make_offers(conn: asyncpg.Connection, settings: Settings, show_id: int
     skipping those whose request does not fit."""
     if not waiters:
         return []
+    # one offer-maker per show at a time: under READ COMMITTED the seat read below then sees
+    # every release committed before it, so two releases at once cannot each see too few FREE
+    # seats and leave a waiter who fits unserved (SERIALIZABLE would abort one of them instead)
+    await conn.execute("SELECT pg_advisory_xact_lock($1, $2)", _OFFER_LOCK, show_id)
     show = await conn.fetchrow(
         """SELECT currency, starts_at > now() AND status = 'SCHEDULED' AS upcoming
            FROM show WHERE id = $1""", show_id

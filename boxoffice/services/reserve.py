@@ -11,7 +11,6 @@ counter is adjusted after commit (boxoffice.services.seatevents).
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,9 +23,9 @@ from boxoffice.auth import User
 from boxoffice.echo import clip
 from boxoffice.ids import parse_id
 from boxoffice.services import queue, ratelimit
+from boxoffice.services.aftercommit import AfterCommit
 from boxoffice.services.alternatives import SeatPos, choose_seats, target_of
 from boxoffice.services.deps import Deps
-from boxoffice.services.jobs import schedule_expiry
 from boxoffice.services.outcomes import (
     InvalidOutcome,
     QueuedOutcome,
@@ -35,11 +34,7 @@ from boxoffice.services.outcomes import (
     ReserveOutcome,
     SeatsTakenOutcome,
 )
-from boxoffice.services.seatevents import (
-    publish_queue_changed,
-    publish_reservation,
-    publish_seat_changes,
-)
+from boxoffice.services.seatevents import publish_queue_changed
 from boxoffice.services.showmeta import show_meta
 
 LABEL_RE = re.compile(r"^[A-Z]{1,3}-[1-9][0-9]{0,2}$")
@@ -90,8 +85,11 @@ _HOLD_SQL = """
 WITH r AS (
     INSERT INTO reservation (show, "user", status, seat_labels, amount, currency, expires_at,
                              is_offer, session_id, created_at, updated_at)
-    VALUES ($1, $2, 'HELD', $3::varchar[], $4, $5, now() + make_interval(secs => $6), false, $7,
-            now(), now())
+    SELECT $1, $2, 'HELD', $3::varchar[], $4, $5, now() + make_interval(secs => $6), false, $7,
+           now(), now()
+    -- re-read in this statement: under READ COMMITTED the seat locks above may have waited for
+    -- a cancelShow whose status change the earlier statement's join could not see
+    WHERE EXISTS (SELECT 1 FROM show WHERE id = $1 AND status = 'SCHEDULED')
     RETURNING id, expires_at
 ), seats AS (
     UPDATE show_seat SET status = 'HELD', reservation = r.id, expires_at = r.expires_at
@@ -111,8 +109,8 @@ SELECT r.id, r.expires_at, (SELECT count(*) FROM seats) AS updated FROM r
 
 async def _hold(conn: asyncpg.Connection, deps: Deps, user: User, show_id: int,
                 currency: str, labels: list[str], session_id: str | None) -> _Held:
-    # the show's status is read in this transaction: a concurrent cancelShow (which writes it)
-    # and this hold cannot both commit under SERIALIZABLE
+    # the show's status is read here and again inside the hold statement (READ COMMITTED: a
+    # cancelShow may commit while this statement waits for the seat locks)
     seats = await conn.fetch(
         """SELECT ss.id, ss.label, ss.status, ss.price, sh.status AS show_status
            FROM show_seat ss JOIN show sh ON sh.id = ss.show
@@ -139,7 +137,8 @@ async def _hold(conn: asyncpg.Connection, deps: Deps, user: User, show_id: int,
         )
     except asyncpg.UniqueViolationError as exc:  # reservation_one_live_per_user_show
         raise _AlreadyHolding() from exc
-    assert res is not None
+    if res is None:  # the show was cancelled while this hold waited for its seat locks
+        raise _ShowCancelled()
     if res["updated"] != len(seats):  # cannot happen under the row locks; never half-hold
         raise _Taken(labels)
     return _Held(ReservationView(
@@ -197,14 +196,13 @@ async def reserve_seats(deps: Deps, user: User, show_id_raw: str, seats: Sequenc
         return await _unavailable(deps, user, show_id, labels, exc.taken)
 
     view = held.reservation
-    # after commit, independent effects side by side (each logs its own failure). The
+    # after commit, in one Redis round trip (each effect logs its own failure). The
     # HOLD_CREATED outbox row is picked up by the worker's outbox poll, not nudged per hold.
-    await asyncio.gather(
-        publish_seat_changes(deps.redis, show_id, [(lbl, "HELD") for lbl in labels],
-                             -len(labels)),
-        publish_reservation(deps.redis, view),
-        schedule_expiry(deps.arq, view.id, view.expires_at),
-    )
+    await (AfterCommit(deps.redis)
+           .seat_changes(show_id, [(lbl, "HELD") for lbl in labels], -len(labels))
+           .reservation(view)
+           .expiry(view.id, view.expires_at)
+           .run())
     return view
 
 

@@ -162,7 +162,7 @@ async def search_page(p: PreparedSearch, *, with_total: bool = False) -> SearchP
     LIMITed page plus a lean count on the same connection is cheaper.
     """
     total = None
-    async with db.pool().acquire() as conn:
+    async with db.read_pool().acquire() as conn:
         if with_total and (p.city or p.point or p.keyword):
             sql, args = page_sql(p, with_total=True)
             rows = await conn.fetch(sql, *args)
@@ -186,7 +186,7 @@ async def search_page(p: PreparedSearch, *, with_total: bool = False) -> SearchP
 
 async def search_count(p: PreparedSearch) -> int:
     sql, args = count_sql(p)
-    return int(await db.pool().fetchval(sql, *args))
+    return int(await db.read_pool().fetchval(sql, *args))
 
 
 # --- SQL -------------------------------------------------------------------------------------
@@ -342,7 +342,7 @@ async def _resolve_point(req: SearchRequest) -> tuple[float, float] | None:
         code = _text(req.postal_code, "postalCode").strip()
         row = None
         if code and len(code) <= 20:
-            row = await db.pool().fetchrow(
+            row = await db.read_pool().fetchrow(
                 "SELECT lat, lng FROM postal_code WHERE code = $1", code
             )
         if row is None:

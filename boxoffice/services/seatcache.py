@@ -142,10 +142,11 @@ def _meta_from_json(show_id: int, token: str, raw: str | bytes) -> SeatMeta:
 
 
 async def _load_meta_from_db(redis: Redis, show_id: int) -> SeatMeta | None:
-    currency = await db.pool().fetchval("SELECT currency FROM show WHERE id = $1", show_id)
+    # immutable facts: the read replica is fine (a show it does not have yet reads as unknown)
+    currency = await db.read_pool().fetchval("SELECT currency FROM show WHERE id = $1", show_id)
     if currency is None:
         return None
-    rows = await db.pool().fetch(
+    rows = await db.read_pool().fetch(
         """SELECT label, row, number, category, price, x, y FROM show_seat
            WHERE show = $1 ORDER BY length(row), row, number, id""", show_id)
     # the catalog's order (rows A..Z, AA.., then number); deterministic, so a rebuilt index
@@ -227,9 +228,12 @@ async def persist_version(show_id: int, version: int) -> None:
 # reading
 
 
-async def read_db_codes(meta: SeatMeta) -> list[int]:
-    rows = await db.pool().fetch("SELECT label, status FROM show_seat WHERE show = $1",
-                                 meta.show_id)
+async def read_db_codes(meta: SeatMeta, *, replica: bool = False) -> list[int]:
+    """Seat statuses from Postgres: the primary, or with `replica` (a cold rebuild) the read
+    replica, whose lag the refresher's reconciliation against the primary corrects."""
+    source = db.read_pool() if replica else db.pool()
+    rows = await source.fetch("SELECT label, status FROM show_seat WHERE show = $1",
+                              meta.show_id)
     status = {r["label"]: r["status"] for r in rows}
     return [STATUS_CODE.get(status.get(label, "FREE"), 0) for label in meta.labels]
 
@@ -292,7 +296,7 @@ async def get_seat_map(source: Redis | HasRedis, show_id: int) -> SeatMapSnapsho
 async def _rebuild(redis: Redis, meta: SeatMeta) -> SeatMapSnapshot:
     show_id = meta.show_id
     version = await ensure_version(redis, show_id)
-    bitmap = encode(await read_db_codes(meta))
+    bitmap = encode(await read_db_codes(meta, replica=True))
     # compare-and-set on the version read *before* Postgres: a change published meanwhile has
     # already patched (or skipped) the bitmap, and this older picture must not overwrite it
     await _untyped(redis).eval(_SET_BITMAP, 2, version_key(show_id), bitmap_key(show_id),

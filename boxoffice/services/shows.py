@@ -19,7 +19,8 @@ _INSERT_SHOWS = """
 WITH spec AS (
     SELECT * FROM unnest($1::int[], $2::int[], $3::timestamptz[]) AS t(movie, hall, starts_at)
 ), seats AS (
-    SELECT hall, count(*)::int AS n FROM cinema_seat WHERE hall = ANY($2::int[]) GROUP BY hall
+    SELECT hall, count(*)::int AS n FROM cinema_seat WHERE hall = ANY($2::int[]) AND NOT retired
+    GROUP BY hall
 )
 INSERT INTO show (movie, hall, cinema, starts_at, currency, total_seats, free_seats, seat_version)
 SELECT spec.movie, spec.hall, h.cinema, spec.starts_at, $4, seats.n, seats.n, 0
@@ -128,7 +129,7 @@ async def insert_shows(
                                status)
         SELECT n.show, cs.id, cs.label, cs.row, cs.number, cs.x, cs.y, sc.name, sp.price, 'FREE'
         FROM unnest($1::int[], $2::int[]) AS n(show, hall)
-        JOIN cinema_seat cs ON cs.hall = n.hall
+        JOIN cinema_seat cs ON cs.hall = n.hall AND NOT cs.retired
         JOIN seat_category sc ON sc.id = cs.category
         JOIN show_price sp ON sp.show = n.show AND sp.category = cs.category
         """,
@@ -155,7 +156,7 @@ async def _check_prices_cover_halls(
     """Every category a seat of these halls uses needs a price, or seats would go missing."""
     used = await conn.fetch(
         """SELECT DISTINCT sc.name FROM cinema_seat cs JOIN seat_category sc ON sc.id = cs.category
-           WHERE cs.hall = ANY($1::int[])""",
+           WHERE cs.hall = ANY($1::int[]) AND NOT cs.retired""",
         hall_ids,
     )
     missing = sorted({r["name"] for r in used} - set(prices))

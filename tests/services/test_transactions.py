@@ -15,11 +15,18 @@ from boxoffice.db import RetriesExhausted, TransactionNestingError, serializable
 
 
 @pytest.fixture
-async def probe(clean):
+async def probe(clean, monkeypatch):
+    # the retry machinery under test is SERIALIZABLE's (BOOKING_ISOLATION's other level)
+    from boxoffice.settings import reset_settings_cache
+
+    monkeypatch.setenv("BOOKING_ISOLATION", "serializable")
+    reset_settings_cache()
     await db.pool().execute("DROP TABLE IF EXISTS probe")
     await db.pool().execute("CREATE TABLE probe (k text, v int)")
     yield
     await db.pool().execute("DROP TABLE IF EXISTS probe")
+    monkeypatch.undo()
+    reset_settings_cache()
 
 
 async def _write_skew(conn: asyncpg.Connection, other: asyncpg.Connection) -> None:
