@@ -5,6 +5,7 @@
 #   make lint           ruff + mypy
 #   make bench          every benchmarks/<name>.py, as python -m benchmarks.<name>
 #   make schema         regenerate frontend_contract/schema.graphql
+#   make web            rebuild the committed web app + GraphiQL bundle (boxoffice/static/web)
 #   make stop-services  stop the project-local Postgres/Redis (ports 55432/56379)
 
 SHELL := /usr/bin/env bash
@@ -13,7 +14,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 ARGS ?=
 
-.PHONY: run test lint bench schema venv stop-services
+.PHONY: run test lint bench schema venv stop-services web
 
 venv:
 	@scripts/run.sh --venv-only
@@ -47,6 +48,9 @@ bench: venv
 
 schema: venv
 	$(PY) -m boxoffice.contract
+
+web:
+	cd web && npm ci --no-audit --no-fund && npm run build
 
 stop-services: venv
 	$(PY) -m boxoffice.localsvc stop

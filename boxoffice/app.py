@@ -25,6 +25,7 @@ from boxoffice.realtime import Realtime
 from boxoffice.settings import Settings, get_settings
 from boxoffice.state import AppState
 from boxoffice.ticket_routes import check_ticket_keys, ticket_keys
+from boxoffice.web import web_app_mount
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/healthz", ops.healthz),
             Route("/readyz", ops.readyz),
             Route("/metrics", ops.metrics_endpoint),
+            web_app_mount(),  # last: the fan's web app at /
         ],
         # outermost first: CORS headers also on the gate's refusals (boxoffice/http/); an outage
         # before execution (the gate's API-key lookup) answers 503 TRY_AGAIN, not a text 500

@@ -64,6 +64,7 @@ boxoffice dev
   database   {os.environ["DATABASE_URL"]}
   redis      {os.environ["REDIS_URL"]}
   GraphiQL   {url}
+  web app    http://{shown_host}:{port}/#apiKey={api_key}&token={token}
   API key    {api_key}
   demo user  {DEMO_EMAIL}
   token      {token}
@@ -154,6 +155,9 @@ def run_dev(host: str, port: int) -> None:
     _export_service_urls()
     api_key, token = asyncio.run(_prepare())
     _print_banner(host, port, api_key, token)
+    # GraphiQL pre-fills these headers, only under BOXOFFICE_ENV=dev (settings.py)
+    os.environ.setdefault("BOXOFFICE_ENV", "dev")
+    os.environ.update(GRAPHIQL_API_KEY=api_key, GRAPHIQL_TOKEN=token)
     children = {
         "serve": _spawn("serve", "--host", host, "--port", str(port)),
         "worker": _spawn("worker"),

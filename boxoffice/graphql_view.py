@@ -10,10 +10,12 @@ from typing import Any
 
 from cross_web import HTTPException
 from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http.base import BaseRequestProtocol
 from strawberry.types.unset import UnsetType
 
 from boxoffice.auth import bearer, read_token, verify_api_key
@@ -21,6 +23,7 @@ from boxoffice.http import jsonbody
 from boxoffice.http.gate import API_CLIENT_STATE
 from boxoffice.http.responses import send_error
 from boxoffice.state import AppState
+from boxoffice.web import graphiql_page, wants_graphiql
 from schema.context import Context
 
 
@@ -50,6 +53,14 @@ class BoxofficeGraphQL(GraphQL[Context, None]):
             return await super().parse_http_body(request)
         except (AttributeError, TypeError):  # a JSON body that is not an object, e.g. "x"
             raise HTTPException(400, "The request body must be a JSON object") from None
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        return wants_graphiql(request.method, request.query_params,
+                              request.headers.get("accept", ""))
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # our GraphiQL build from the package's static files instead of strawberry's CDN page
+        state: AppState = request.app.state.boxoffice
+        return HTMLResponse(graphiql_page(state.settings.graphiql_headers))
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         state: AppState = request.app.state.boxoffice

@@ -39,6 +39,15 @@ def _isolation() -> str:
     if raw is not None and raw not in ISOLATION_LEVELS:
         raise ValueError(f"BOOKING_ISOLATION must be one of {', '.join(ISOLATION_LEVELS)}")
     return raw or "read_committed"
+def _graphiql_headers() -> dict[str, str]:
+    """GraphiQL's pre-filled headers: `boxoffice dev` passes its dev key and token, never
+    outside BOXOFFICE_ENV=dev."""
+    if os.environ.get("BOXOFFICE_ENV", "").strip().lower() != "dev":
+        return {}
+    headers = {"X-API-Key": os.environ.get("GRAPHIQL_API_KEY", "")}
+    if os.environ.get("GRAPHIQL_TOKEN"):
+        headers["Authorization"] = f"Bearer {os.environ['GRAPHIQL_TOKEN']}"
+    return headers if headers["X-API-Key"] else {}
 
 
 @dataclass(frozen=True)
@@ -106,6 +115,8 @@ class Settings:
     admission_seconds: int = 600
     # browse reads from a streaming replica (boxoffice/replica.py); booking never reads it
     database_read_url: str | None = None
+    # GraphiQL headers pre-filled only in dev (GRAPHIQL=off is `graphiql` above)
+    graphiql_headers: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -141,6 +152,7 @@ class Settings:
             admission_seconds=_int("ADMISSION_SECONDS", 600),
             database_read_url=os.environ.get("DATABASE_READ_URL") or None,
             booking_isolation=_isolation(),
+            graphiql_headers=_graphiql_headers(),
         )
 
 
