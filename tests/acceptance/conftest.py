@@ -2,9 +2,10 @@
 (`migrate`, `seed-demo`, `apikey create`, `token`), and `boxoffice serve` / `boxoffice worker`
 running as child processes for the whole package.
 
-Settings groups: `main` (defaults, RATE_LIMITS=off, a slow ADMISSION_RATE so the waiting room
-can be watched) and `fast` (HOLD_SECONDS/OFFER_SECONDS of a few seconds, for expiry and lapsed
-offers), with one worker. Tests that need other settings start their own short-lived server.
+Every process: RATE_LIMITS=off and a slow ADMISSION_RATE (the waiting room can be watched).
+Settings groups: `main` (otherwise defaults) and `fast` (HOLD_SECONDS/OFFER_SECONDS of a few
+seconds, for expiry and lapsed offers), with one worker. Tests that need other settings start
+their own short-lived server.
 """
 
 from __future__ import annotations
@@ -118,6 +119,7 @@ def processes() -> Iterator[dict[str, Process]]:
         "DATABASE_URL": _acceptance_database_url(),
         "BOXOFFICE_ENV": "dev",
         "RATE_LIMITS": "off",
+        "ADMISSION_RATE": "1",  # one fan a second: the waiting room stays full a while
     })
     BASE_ENV.pop("SECRET_KEY", None)
     _recreate_database(BASE_ENV["DATABASE_URL"])
@@ -129,7 +131,7 @@ def processes() -> Iterator[dict[str, Process]]:
     fast_env = {"HOLD_SECONDS": str(FAST_SECONDS), "OFFER_SECONDS": str(FAST_SECONDS)}
     started: dict[str, Process] = {}
     try:
-        started["main"] = start_server({"ADMISSION_RATE": "1"})
+        started["main"] = start_server()
         started["fast"] = start_server(fast_env)
         started["worker"] = spawn(["worker"], fast_env)
         yield started

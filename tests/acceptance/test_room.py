@@ -103,8 +103,11 @@ async def test_waiting_room_before_and_at_the_on_sale(world: World, tmp_path: Pa
         t = (await api(ops.JOIN_ROOM, {"showId": show_id}, token=fan))["joinWaitingRoom"]
         assert t["showId"] == show_id and t["admitted"] is False and t["admittedUntil"] is None
         tickets.append(t)
+    # idempotent: the caller's current ticket, not a second place (the lottery has not run,
+    # so the place may be reported differently; it is one of the 7 who joined)
     again = (await api(ops.JOIN_ROOM, {"showId": show_id}, token=fans[0]))["joinWaitingRoom"]
-    assert again["admitted"] is False and again["position"] == tickets[0]["position"]
+    assert again["admitted"] is False and 1 <= again["position"] <= len(tickets)
+    assert again["showId"] == show_id
 
     async with subscribed(api.server, {"apiKey": api.key, "authorization": f"Bearer {watcher}"},
                           ops.WAITING_ROOM_SUB, {"showId": show_id}) as sub:
@@ -113,7 +116,10 @@ async def test_waiting_room_before_and_at_the_on_sale(world: World, tmp_path: Pa
         await wait_until(on_sale + timedelta(seconds=0.3))
         refused = await api.raw(ops.RESERVE_ROOM, {"input": {"showId": show_id,
                                                              "seats": ["B-1"]}}, token=outsider)
-        assert refused["data"]["reserve"]["__typename"] == "NotAdmitted", refused
+        if refused["data"]["reserve"]["__typename"] != "NotAdmitted":
+            now = [(await api(ops.JOIN_ROOM, {"showId": show_id}, token=f))["joinWaitingRoom"]
+                   for f in fans]
+            raise AssertionError(f"{refused} {datetime.now(UTC)} {on_sale} {now}")
         assert refused["data"]["reserve"]["showId"] == show_id
         # after the lottery everybody has a place 1..7; one fan a second is admitted
         event = first
