@@ -73,6 +73,12 @@ async def test_reserve_holds_every_seat_with_amount_and_expiry(world: World) -> 
     again = (await api(ops.RESERVATION, {"id": r["id"]}, token=fan))["reservation"]
     assert again == {k: r[k] for k in again}
 
+    async def show_counts_the_hold() -> bool:
+        show = (await api(ops.SHOW, {"id": show_id}))["show"]
+        return bool(show["availableSeats"] == 197 and show["totalSeats"] == 200)
+
+    assert await eventually(show_counts_the_hold, within=3.0, every=0.25)  # ~2 s stale at most
+
 
 async def test_reserve_is_all_or_nothing_and_offers_alternatives_of_the_same_count(
         world: World) -> None:

@@ -51,6 +51,9 @@ async def test_search_by_city(api: Api) -> None:
     found = await search(api, city="Mumbai", first=100)
     assert found["edges"]
     assert {e["node"]["cinema"]["city"] for e in found["edges"]} == {"Mumbai"}
+    # datetime defaults to now: nothing that has started already
+    now = datetime.now().astimezone() - timedelta(seconds=5)
+    assert all(datetime.fromisoformat(e["node"]["showtime"]) >= now for e in found["edges"])
     assert all(e["node"]["distanceKm"] is None for e in found["edges"])
 
 

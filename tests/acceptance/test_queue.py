@@ -46,6 +46,7 @@ async def test_freed_seats_go_to_the_longest_waiter_who_fits(world: World) -> No
 
     booking = await confirm(api, small, offer["id"], "acc-offer-small")
     assert booking["__typename"] == "Booking" and booking["showId"] == show_id
+    assert await ticket(api, small, show_id) is None  # the ticket lasts until they confirm
 
     nine = held[3]
     await api(ops.CANCEL, {"id": nine["id"]}, token=holders[3])
