@@ -9,27 +9,23 @@ coexist. This pass, every few seconds, closes that gap for every show that has a
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 from redis.asyncio import Redis
 
-from boxoffice import db
+from boxoffice import db, rediskeys
 from boxoffice.services.offers import offer_free_seats
 from workers.context import deps_of
 
 log = logging.getLogger(__name__)
 
-_QUEUE_KEY = re.compile(rb"^show:\{(\d+)\}:queue$")
-
-
 async def queued_show_ids(redis: Redis) -> list[int]:
-    """Shows that have a queue (keys `show:{ID}:queue`, see boxoffice.services.queue)."""
+    """Shows that have a queue (keys `queue:{show:ID}`, see boxoffice/rediskeys.py)."""
     ids = []
-    async for key in redis.scan_iter(match="show:{*}:queue", count=1000, _type="zset"):
-        m = _QUEUE_KEY.match(key if isinstance(key, bytes) else key.encode())
-        if m:
-            ids.append(int(m.group(1)))
+    async for key in redis.scan_iter(match=rediskeys.QUEUE_SCAN_MATCH, count=1000, _type="zset"):
+        show_id = rediskeys.show_of_queue(key)
+        if show_id is not None:
+            ids.append(show_id)
     return ids
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from boxoffice import rediskeys
 from boxoffice.services.responsecache import ByteLRU
 
 REDIS_TTL = 7 * 24 * 3600
@@ -43,8 +44,7 @@ class Persisted:
     register: bool  # the request carried the query: store it
 
 
-def redis_key(sha256: str) -> str:
-    return f"apq:{sha256}"
+redis_key = rediskeys.persisted_query
 
 
 def sha256_of(query: str) -> str:

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from boxoffice import rediskeys
+
 log = logging.getLogger(__name__)
 
 # KEYS: bucket keys; ARGV: rate_1, burst_1, rate_2, burst_2, ...
@@ -52,13 +54,13 @@ class Bucket:
 
 
 def address_bucket(address: str, rate: float, burst: int) -> Bucket:
-    return Bucket(f"rl:tb:addr:{address[:64]}", rate, burst)
+    return Bucket(rediskeys.address_bucket(address), rate, burst)
 
 
 def key_bucket(raw_key: str, rate: float, burst: int) -> Bucket:
     # keyed by a digest: the raw key never lands in Redis, and any length maps to 32 chars
     digest = hashlib.sha256(raw_key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-    return Bucket(f"rl:tb:key:{digest}", rate, burst)
+    return Bucket(rediskeys.api_key_bucket(digest), rate, burst)
 
 
 async def take(redis: Redis, buckets: list[Bucket]) -> float:

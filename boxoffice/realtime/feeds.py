@@ -118,15 +118,22 @@ async def queue_updates(hub: Hub, deps: Deps, show_id: int,
 async def reservation_updates(hub: Hub, reservation_id: int,
                               user_id: int) -> AsyncGenerator[ReservationView, None]:
     """The reservation as it is now, then each change of it, until a final status."""
-    async with hub.subscribe(reservation_channel(reservation_id)) as inbox:
+
+    async def current() -> ReservationView:
+        view = await get_reservation(reservation_id)
+        if view is None:
+            raise UnknownReservation(reservation_id)
+        if view.user_id != user_id:
+            raise NotOwner(reservation_id)
+        return view
+
+    # the channel carries the show's hash tag: read the reservation once to learn its show
+    show_id = (await current()).show_id
+    async with hub.subscribe(reservation_channel(show_id, reservation_id)) as inbox:
         last: ReservationView | None = None
         while True:
-            # Postgres is the truth; an event only says "look again"
-            view = await get_reservation(reservation_id)
-            if view is None:
-                raise UnknownReservation(reservation_id)
-            if view.user_id != user_id:
-                raise NotOwner(reservation_id)
+            # Postgres is the truth; an event only says "look again" (read after subscribing)
+            view = await current()
             if view != last:
                 yield view
                 last = view

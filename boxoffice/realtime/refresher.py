@@ -17,17 +17,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 
 from redis.asyncio import Redis
 
+from boxoffice import rediskeys
 from boxoffice.realtime.hub import Hub
 from boxoffice.services import seatcache as sc
 from boxoffice.services.seatevents import publish_correction
 
 log = logging.getLogger(__name__)
-
-_SEATS_CHANNEL = re.compile(r"^(?:db\d+:)?show:\{(\d+)\}:seats$")
 
 
 class SeatMapRefresher:
@@ -52,9 +50,9 @@ class SeatMapRefresher:
     def hot(self) -> list[int]:
         shows = set(sc.hot_shows())
         for channel in self._hub.channels():
-            m = _SEATS_CHANNEL.match(channel)
-            if m:
-                shows.add(int(m.group(1)))
+            show_id = rediskeys.show_of_seats_channel(channel)
+            if show_id is not None:
+                shows.add(show_id)
         return sorted(shows)
 
     async def _loop(self) -> None:
@@ -70,7 +68,7 @@ class SeatMapRefresher:
 
         async def one(show_id: int) -> None:
             async with sem:
-                lock = f"show:{{{show_id}}}:seatmap:refresh"
+                lock = rediskeys.seat_refresh_lock(show_id)
                 ttl_ms = max(100, int(self._interval * 900))
                 if await self._redis.set(lock, b"1", nx=True, px=ttl_ms):
                     await self.reconcile(show_id)

@@ -79,7 +79,7 @@ class AfterCommit:
         return self
 
     def reservation(self, view: ReservationView) -> AfterCommit:
-        self._pipe.publish(reservation_channel(view.id), reservation_message(view))
+        self._pipe.publish(reservation_channel(view.show_id, view.id), reservation_message(view))
         self._add(f"reservation event {view.id}")
         return self
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from boxoffice import db
+from boxoffice import db, rediskeys
 from boxoffice.auth import User
 from boxoffice.payments.gateway import PaymentGateway
 from boxoffice.services import ratelimit
@@ -193,7 +193,7 @@ async def confirm_reservation(deps: Deps, gateway: PaymentGateway, user: User,
 
     fingerprint = gateway.fingerprint(payment_token)
     if s.rate_limits_enabled:
-        wait = await ratelimit.hit(deps.redis, f"rl:confirm:card:{fingerprint}",
+        wait = await ratelimit.hit(deps.redis, rediskeys.confirm_limit(fingerprint),
                                    s.confirm_limit_per_card, s.confirm_window_seconds)
         if wait:
             return RateLimitedOutcome("Too many payment attempts with this card", wait)

@@ -1,7 +1,8 @@
 """The per-show first-come-first-served waiting queue, in Redis.
 
-Keys (hash-tagged by show): `show:{ID}:queue` a sorted set of user ids scored by arrival
-sequence; `show:{ID}:queue:wants` user id -> seats wanted; `show:{ID}:queue:seq` the sequence.
+Keys (hash-tagged by show, see boxoffice/rediskeys.py): `queue:{show:ID}` a sorted set of user
+ids scored by arrival sequence; `queue:{show:ID}:wants` user id -> seats wanted;
+`queue:{show:ID}:seq` the sequence.
 Joining is idempotent: a waiting user keeps their place. Positions start at 1. Queue positions are
 lost if Redis loses its data; seat state never depends on Redis.
 """
@@ -13,19 +14,11 @@ from datetime import UTC, datetime
 
 from redis.asyncio import Redis
 
-from boxoffice import db
+from boxoffice import db, rediskeys
 
-
-def _k(show_id: int) -> str:
-    return f"show:{{{show_id}}}:queue"
-
-
-def _wants(show_id: int) -> str:
-    return f"show:{{{show_id}}}:queue:wants"
-
-
-def _seq(show_id: int) -> str:
-    return f"show:{{{show_id}}}:queue:seq"
+_k = rediskeys.queue
+_wants = rediskeys.queue_wants
+_seq = rediskeys.queue_seq
 
 
 _JOIN = """

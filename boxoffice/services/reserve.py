@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 import asyncpg
 
-from boxoffice import db
+from boxoffice import db, rediskeys
 from boxoffice.auth import User
 from boxoffice.echo import clip
 from boxoffice.ids import parse_id
@@ -174,7 +174,7 @@ async def reserve_seats(deps: Deps, user: User, show_id_raw: str, seats: Sequenc
         return InvalidOutcome("This show has already started", "showId")
 
     if s.rate_limits_enabled:
-        wait = await ratelimit.hit(deps.redis, f"rl:reserve:user:{user.id}",
+        wait = await ratelimit.hit(deps.redis, rediskeys.reserve_limit(user.id),
                                    s.reserve_limit_per_user, s.reserve_window_seconds)
         if wait:
             return RateLimitedOutcome("Too many reservation attempts", wait)

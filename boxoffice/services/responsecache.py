@@ -22,12 +22,12 @@ from typing import Generic, TypeVar
 
 from redis.asyncio import Redis
 
-from boxoffice import metrics
+from boxoffice import metrics, rediskeys
 from boxoffice.services import seatcache
 
 VERSION_TTL = 0.1  # seconds a process trusts the seat version it last read for a show
 # moved by every change to public data that is not a seat change (cancelShow, catalog imports)
-EPOCH_KEY = "catalog:epoch"
+EPOCH_KEY = rediskeys.CATALOG_EPOCH
 _EPOCH = 0  # the epoch's slot among the show ids (no show has id 0)
 # re-renders per key when its versions move: a burst of 5, then 10 a second (a seat map then
 # trails a busy show by at most 0.1 s more, and costs at most ~10 renders a second)

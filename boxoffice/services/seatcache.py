@@ -1,10 +1,11 @@
 """The Redis seat-map cache: 2 bits a seat, one version, immutable seat metadata alongside.
 
-Layout, all keys under the show's hash tag `{ID}` (one Redis Cluster slot per show):
-- `show:{ID}:version`  the per-show event counter (INCR'd by every published change);
-- `show:{ID}:seatmap`  a bitmap, seat i at `BITFIELD u2 #i`: 0 FREE, 1 HELD, 2 BOOKED;
-- `show:{ID}:seatidx`  hash label -> i, so the publish Lua can patch the bitmap by label;
-- `show:{ID}:seatmeta` hash {token, json}: labels in index order with row, number, category,
+Layout, all keys under the show's hash tag `{show:ID}` (one Redis Cluster slot per show; the
+names are built in boxoffice/rediskeys.py):
+- `seatmap:{show:ID}:version` the per-show event counter (INCR'd by every published change);
+- `seatmap:{show:ID}:bits`    a bitmap, seat i at `BITFIELD u2 #i`: 0 FREE, 1 HELD, 2 BOOKED;
+- `seatmap:{show:ID}:index`   hash label -> i, so the publish Lua can patch the bitmap by label;
+- `seatmap:{show:ID}:meta`    hash {token, json}: labels in index order with row, number, category,
   price, and the show's currency. Immutable once the show exists, so it is also kept in-process.
 
 The bitmap is patched by the same Lua call that bumps the version and publishes the event
@@ -26,7 +27,7 @@ from typing import Any, Protocol
 
 from redis.asyncio import Redis
 
-from boxoffice import db
+from boxoffice import db, rediskeys
 from boxoffice.services.catalog import SeatMapSnapshot, SeatRow
 
 STATUS_CODE = {"FREE": 0, "HELD": 1, "BOOKED": 2}
@@ -39,20 +40,10 @@ VERSION_GAP = 1_000_000
 _HOT_SECONDS = 30.0
 
 
-def version_key(show_id: int) -> str:
-    return f"show:{{{show_id}}}:version"
-
-
-def bitmap_key(show_id: int) -> str:
-    return f"show:{{{show_id}}}:seatmap"
-
-
-def index_key(show_id: int) -> str:
-    return f"show:{{{show_id}}}:seatidx"
-
-
-def meta_key(show_id: int) -> str:
-    return f"show:{{{show_id}}}:seatmeta"
+version_key = rediskeys.seat_version
+bitmap_key = rediskeys.seat_bitmap
+index_key = rediskeys.seat_index
+meta_key = rediskeys.seat_meta
 
 
 # ---------------------------------------------------------------------------------------------

@@ -153,7 +153,7 @@ async def publish_reservation(redis: Redis, view: ReservationView) -> None:
     """Announce a reservation's new status to its owner's `reservation` subscription."""
     try:
         await redis.publish(
-            reservation_channel(view.id),
+            reservation_channel(view.show_id, view.id),
             json.dumps({"id": view.id, "showId": view.show_id, "userId": view.user_id,
                         "status": view.status, "seats": list(view.seats),
                         "expiresAt": view.expires_at.isoformat(), "amount": view.amount,

@@ -5,9 +5,9 @@ Adjacent = same row, x differs by 1 (aisles leave gaps in x), as in services/alt
 Where a show's longest run comes from, cheapest first:
 - a show with no seat taken (`free_seats = total_seats`): its hall's longest row segment, a
   static fact computed once per hall from the layout (in-process, refreshed every 5 minutes);
-- any other show: `show:{ID}:maxrun` in Redis = "<seat version>:<run>", valid while the show's
-  seat version (bumped by every published seat change) is unchanged; else recomputed from the
-  Redis seat-map cache (services/seatcache.py, itself refilled from Postgres when cold) and
+- any other show: `seatmap:{show:ID}:maxrun` in Redis = "<seat version>:<run>", valid while
+  the show's seat version (bumped by every published seat change) is unchanged; else recomputed from
+  the Redis seat-map cache (services/seatcache.py, itself refilled from Postgres when cold) and
   stored again. So only shows whose seats changed since the last search are recomputed, and
   the answer is as fresh as the seat-map cache (`availableSeats` staleness, ~2 s at most).
 
@@ -25,7 +25,7 @@ from dataclasses import replace
 
 from redis.asyncio import Redis
 
-from boxoffice import db
+from boxoffice import db, rediskeys
 from boxoffice.services.catalog import SeatRow
 from boxoffice.services.search import PreparedSearch, candidates_sql
 from boxoffice.services.seatcache import (
@@ -47,8 +47,7 @@ def clear_hall_runs() -> None:
     _HALLS.clear()
 
 
-def run_key(show_id: int) -> str:
-    return f"show:{{{show_id}}}:maxrun"
+run_key = rediskeys.seat_max_run
 
 
 def longest_run(seats: Iterable[tuple[str, int, bool]]) -> int:

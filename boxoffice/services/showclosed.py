@@ -12,6 +12,7 @@ import logging
 
 from redis.asyncio import Redis
 
+from boxoffice import rediskeys
 from boxoffice.events import seats_channel
 
 log = logging.getLogger(__name__)
@@ -19,8 +20,7 @@ log = logging.getLogger(__name__)
 CLOSED_TTL_SECONDS = 30 * 24 * 3600
 
 
-def closed_key(show_id: int) -> str:
-    return f"show:{{{show_id}}}:closed"
+closed_key = rediskeys.seat_map_closed
 
 
 def is_closed_message(message: object) -> bool:

@@ -1,9 +1,9 @@
 """The on-sale waiting room of a show that has `on_sale_at`, in Redis.
 
-Keys, under the show's hash tag `{ID}` (one Redis Cluster slot per show):
-- `show:{ID}:room:line`     sorted set: user ids waiting, in line order (ZRANK + 1 = position);
-- `show:{ID}:room:admitted` sorted set: admitted user ids scored by admission end (ms);
-- `show:{ID}:room:state`    hash: the admission token bucket (`tokens`, `last` ms), the late
+Keys, under the show's hash tag `{show:ID}` (one Redis Cluster slot per show):
+- `room:{show:ID}:line`     sorted set: user ids waiting, in line order (ZRANK + 1 = position);
+- `room:{show:ID}:admitted` sorted set: admitted user ids scored by admission end (ms);
+- `room:{show:ID}:state`    hash: the admission token bucket (`tokens`, `last` ms), the late
                             arrivals' sequence `seq`, and `popped` (admissions so far);
 - `rooms:active`            set of show ids whose room the worker keeps advancing.
 
@@ -49,27 +49,20 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import NoScriptError, RedisError
 
-from boxoffice import db
+from boxoffice import db, rediskeys
 from boxoffice.events import room_channel
 from boxoffice.services.deps import Deps
 from boxoffice.services.outcomes import InvalidOutcome
 
 log = logging.getLogger(__name__)
 
-ACTIVE_KEY = "rooms:active"
+ACTIVE_KEY = rediskeys.ACTIVE_ROOMS
 MIN_RATE = 0.001  # ADMISSION_RATE=0 pauses admission; estimates then assume this rate
 
 
-def line_key(show_id: int) -> str:
-    return f"show:{{{show_id}}}:room:line"
-
-
-def admitted_key(show_id: int) -> str:
-    return f"show:{{{show_id}}}:room:admitted"
-
-
-def state_key(show_id: int) -> str:
-    return f"show:{{{show_id}}}:room:state"
+line_key = rediskeys.room_line
+admitted_key = rediskeys.room_admitted
+state_key = rediskeys.room_state
 
 
 # KEYS: line, admitted, state. ARGV: user ('' for a tick), mode (gate | join | peek | tick),

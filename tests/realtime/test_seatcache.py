@@ -79,8 +79,8 @@ async def test_versions_never_go_backwards_after_redis_loses_its_data(api, app, 
     await refresher.reconcile(show.show_id)  # persists version 1
     assert await db.pool().fetchval("SELECT seat_version FROM show WHERE id = $1",
                                     show.show_id) == 1
-    for key in ("version", "seatmap", "seatidx", "seatmeta"):
-        await redis.delete(f"show:{{{show.show_id}}}:{key}")
+    for key in (sc.version_key, sc.bitmap_key, sc.index_key, sc.meta_key):
+        await redis.delete(key(show.show_id))
     sc.clear_seat_cache()
     view = await sc.get_seat_map(redis, show.show_id)
     assert view is not None
