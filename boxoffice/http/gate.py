@@ -17,6 +17,8 @@ Every refusal is GraphQL-shaped JSON: `{"errors": [{"message", "extensions": {"c
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import math
 from typing import Any
 from urllib.parse import parse_qsl
@@ -75,6 +77,32 @@ async def read_body(receive: Receive, limit: int) -> bytes:
             return b"".join(chunks)
 
 
+DRAIN_CAP_BYTES = 16 << 20
+DRAIN_SECONDS = 3.0
+
+
+async def drain(scope: Scope, receive: Receive) -> None:
+    """Read and discard what is left of a refused request's body (never parsed), so that the
+    client, still sending, reads our 401/413/429 instead of a connection reset. Bounded: past
+    16 MiB or 3 s the connection is simply closed."""
+    declared = _header(scope, b"content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > DRAIN_CAP_BYTES):
+        return
+    if declared == "0" or scope.get("method") in ("GET", "HEAD", "OPTIONS"):
+        return
+
+    async def discard() -> None:
+        size = 0
+        while size <= DRAIN_CAP_BYTES:
+            message = await receive()
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                return
+            size += len(message.get("body", b""))
+
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(discard(), DRAIN_SECONDS)
+
+
 def _replay(body: bytes, receive: Receive) -> Receive:
     sent = False
 
@@ -118,6 +146,7 @@ class ApiGate:
         raw_key = _header(scope, b"x-api-key")
         if not raw_key:
             metrics.inc("gate_unauthenticated_total")
+            await drain(scope, receive)
             await send_error(send, 401, "A valid X-API-Key header is required", "UNAUTHENTICATED",
                              {"WWW-Authenticate": "ApiKey"})
             return
@@ -130,21 +159,25 @@ class ApiGate:
             if wait > 0:
                 retry = max(1, math.ceil(wait))
                 metrics.inc("gate_rate_limited_total")
+                await drain(scope, receive)
                 await send_error(send, 429, "Too many requests; retry later", "RATE_LIMITED",
                                  {"Retry-After": str(retry)}, retryAfterSeconds=retry)
                 return
         client = await verify_api_key(raw_key)
         if client is None:
             metrics.inc("gate_unauthenticated_total")
+            await drain(scope, receive)
             await send_error(send, 401, "A valid X-API-Key header is required", "UNAUTHENTICATED",
                              {"WWW-Authenticate": "ApiKey"})
             return
         if self._declared_too_large(scope, settings):
+            await drain(scope, receive)
             await self._too_large(send, settings)
             return
         try:
             body = await read_body(receive, settings.max_body_bytes)
         except BodyTooLarge:
+            await drain(scope, receive)
             await self._too_large(send, settings)
             return
         except ConnectionAbortedError:
