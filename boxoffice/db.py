@@ -26,6 +26,8 @@ import asyncpg
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 
 from boxoffice import metrics, replica
+from boxoffice.dburl import asyncpg_config
+from boxoffice.engine import get_engine
 from boxoffice.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -64,20 +66,31 @@ class LockTimeout(Busy):
 
 
 def engine() -> PostgresEngine:
-    from piccolo_conf import DB
-
-    return DB
+    return get_engine()
 
 
 async def start_pool() -> None:
     s = get_settings()
-    await engine().start_connection_pool(min_size=s.db_pool_min, max_size=s.db_pool_max)
+    # the pool connects to the URL the settings hold now (Piccolo passes these to create_pool)
+    await engine().start_connection_pool(
+        **asyncpg_config(s.database_url, s.lock_timeout_ms),
+        min_size=s.db_pool_min, max_size=s.db_pool_max,
+    )
     await replica.start_read_pool()
 
 
 async def close_pool() -> None:
     await replica.close_read_pool()
     await engine().close_connection_pool()
+
+
+async def with_pool(fn: Callable[[], Awaitable[T]]) -> T:
+    """Run `fn` with the pools open (one-shot commands: the CLI, `boxoffice dev`)."""
+    await start_pool()
+    try:
+        return await fn()
+    finally:
+        await close_pool()
 
 
 def pool() -> asyncpg.Pool:

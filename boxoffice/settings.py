@@ -1,7 +1,7 @@
 """Settings, read once from the environment.
 
 `DATABASE_URL` and `REDIS_URL` always win when set. When unset, the defaults point at the
-project-local services that `boxoffice dev` (and `make test`) bring up, see `boxoffice/localsvc.py`.
+project-local services that `boxoffice dev` (and `make test`) bring up, see `devtools/localsvc.py`.
 """
 
 from __future__ import annotations

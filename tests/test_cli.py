@@ -18,8 +18,8 @@ import pytest
 
 from boxoffice import db
 from boxoffice.auth import read_token, verify_api_key
-from boxoffice.devserver import supervise
-from boxoffice.localsvc import create_database
+from devtools.devserver import supervise
+from devtools.localsvc import create_database
 
 BIN = str(Path(sys.executable).parent / "boxoffice")
 
@@ -86,7 +86,7 @@ def test_supervise_stops_the_other_child_and_reports_the_failure() -> None:
 def test_supervise_forwards_ctrl_c_and_exits_zero() -> None:
     script = (
         "import subprocess, sys\n"
-        "from boxoffice.devserver import supervise\n"
+        "from devtools.devserver import supervise\n"
         "kids = {n: subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'],"
         " process_group=0) for n in ('serve', 'worker')}\n"
         "print(*(p.pid for p in kids.values()), flush=True)\n"
