@@ -4,8 +4,8 @@ Local Postgres and Redis when `DATABASE_URL`/`REDIS_URL` are unset, migrate, see
 catalog, print an API key and a demo user's token, then run `serve` and `worker` side by side
 until Ctrl-C (or SIGTERM), or until either of them dies.
 
-Nothing here imports `boxoffice.settings` or `piccolo_conf` at module level: both read the
-environment once, so the URLs must be in `os.environ` before they are first imported.
+Settings (and the engine built from them) are read on first use and then cached: the URLs are
+put in `os.environ` and the settings cache reset before anything connects.
 """
 
 from __future__ import annotations

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import os
 import signal
 import socket
@@ -109,14 +108,6 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _have_worker() -> bool:
-    try:
-        return importlib.util.find_spec("workers.settings") is not None
-    except ImportError:
-        return False
-
-
-@pytest.mark.skipif(not _have_worker(), reason="workers.settings is not written yet")
 async def test_dev_serves_graphql_with_the_printed_credentials() -> None:
     # its own database: `dev` seeds and mints keys, and must not race the session's truncates
     dev_db = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/boxoffice_test_dev"
