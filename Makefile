@@ -35,7 +35,7 @@ lint: venv
 bench: venv
 	@$(VENV)/bin/pip install -q -e '.[bench]'
 	@if [ -z "$${DATABASE_URL:-}" ] || [ -z "$${REDIS_URL:-}" ]; then \
-	    eval "$$($(PY) -m boxoffice.localsvc env boxoffice_bench 14)"; fi; \
+	    eval "$$($(PY) -m devtools.localsvc env boxoffice_bench 14)"; fi; \
 	failed=""; ran=0; \
 	for f in benchmarks/*.py; do \
 	    name=$$(basename "$$f" .py); \
@@ -47,10 +47,10 @@ bench: venv
 	if [ -n "$$failed" ]; then echo "failed:$$failed" >&2; exit 1; fi
 
 schema: venv
-	$(PY) -m boxoffice.contract
+	$(PY) -m devtools.contract
 
 web:
 	cd web && npm ci --no-audit --no-fund && npm run build
 
 stop-services: venv
-	$(PY) -m boxoffice.localsvc stop
+	$(PY) -m devtools.localsvc stop

@@ -43,7 +43,7 @@ import httpx2
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from boxoffice import localsvc  # noqa: E402
+from devtools import localsvc  # noqa: E402
 from tests.faults.support import PrivateCluster, PrivateRedis  # noqa: E402
 
 HOLD_SECONDS = 8

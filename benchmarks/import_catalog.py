@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from boxoffice.localsvc import create_database  # noqa: E402
+from devtools.localsvc import create_database  # noqa: E402
 
 TABLES = ["show_seat", "show_price", "show", "cinema_seat", "seat_category", "cinema_hall",
           "cinema", "postal_code", "movie", "city"]

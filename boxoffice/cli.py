@@ -10,6 +10,8 @@ import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
+from devtools.devserver import run_dev
+
 
 def _run(coro_fn: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
     return asyncio.run(coro_fn())
@@ -18,11 +20,7 @@ def _run(coro_fn: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
 async def _with_pool(fn: Callable[[], Awaitable[Any]]) -> Any:
     from boxoffice import db
 
-    await db.start_pool()
-    try:
-        return await fn()
-    finally:
-        await db.close_pool()
+    return await db.with_pool(fn)
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:
@@ -116,8 +114,6 @@ def cmd_cluster(args: argparse.Namespace) -> None:
 
 
 def cmd_dev(args: argparse.Namespace) -> None:
-    from boxoffice.devserver import run_dev
-
     run_dev(host=args.host, port=args.port)
 
 

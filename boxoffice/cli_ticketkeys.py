@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from typing import Any
 
@@ -32,13 +33,13 @@ def cmd_list(args: argparse.Namespace) -> None:
     except (KeyConfigError, ValueError) as exc:
         print(str(exc), file=sys.stderr)
         raise SystemExit(1) from None
-    from boxoffice.cli import _run, _with_pool
+    from boxoffice.db import with_pool
     from boxoffice.services.tickets import upcoming_shows_signed_by
 
     async def usage() -> list[int]:
         return [await upcoming_shows_signed_by(k.kid) for k in ring.keys]
 
-    counts = _run(lambda: _with_pool(usage))
+    counts = asyncio.run(with_pool(usage))
     for i, (key, shows) in enumerate(zip(ring.keys, counts, strict=True)):
         role = "signs" if i == 0 else "verifies"
         note = "" if i == 0 or shows else "; no upcoming show: can be removed"

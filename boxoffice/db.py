@@ -10,7 +10,8 @@
 - refuses to nest (Piccolo silently joins an outer transaction, which would defeat the retry),
 - always releases the connection and resets Piccolo's context variable, even when COMMIT raises
   (Piccolo 1.38's own `__aexit__` does not: a retry would then run outside any transaction),
-- retries serialization failures and deadlocks a bounded number of times with jitter, each
+- retries serialization failures, deadlocks and 53200 (see RETRYABLE) a bounded number of
+  times with jitter, each
   attempt in a fresh transaction on a fresh connection.
 """
 
@@ -26,6 +27,8 @@ import asyncpg
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 
 from boxoffice import metrics, replica
+from boxoffice.dburl import asyncpg_config
+from boxoffice.engine import get_engine
 from boxoffice.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -37,8 +40,10 @@ class Conflict(RuntimeError):
     serialization failure): the transaction is rolled back and retried like one."""
 
 
-# 53200 here is SSI's "not enough elements in RWConflictPool": transient under a burst of
-# serializable transactions, so it is retried like a serialization failure (bounded).
+# Retried (bounded): Conflict, 40001 serialization failures, 40P01 deadlocks and every 53200
+# (out of memory). The 53200 we meet is SSI's "not enough elements in RWConflictPool", transient
+# under a burst of serializable transactions; asyncpg does not tell it apart from a real
+# out-of-memory, so that is retried too (a few times, then RetriesExhausted).
 RETRYABLE = (
     Conflict,
     asyncpg.exceptions.SerializationError,
@@ -64,20 +69,31 @@ class LockTimeout(Busy):
 
 
 def engine() -> PostgresEngine:
-    from piccolo_conf import DB
-
-    return DB
+    return get_engine()
 
 
 async def start_pool() -> None:
     s = get_settings()
-    await engine().start_connection_pool(min_size=s.db_pool_min, max_size=s.db_pool_max)
+    # the pool connects to the URL the settings hold now (Piccolo passes these to create_pool)
+    await engine().start_connection_pool(
+        **asyncpg_config(s.database_url, s.lock_timeout_ms),
+        min_size=s.db_pool_min, max_size=s.db_pool_max,
+    )
     await replica.start_read_pool()
 
 
 async def close_pool() -> None:
     await replica.close_read_pool()
     await engine().close_connection_pool()
+
+
+async def with_pool(fn: Callable[[], Awaitable[T]]) -> T:
+    """Run `fn` with the pools open (one-shot commands: the CLI, `boxoffice dev`)."""
+    await start_pool()
+    try:
+        return await fn()
+    finally:
+        await close_pool()
 
 
 def pool() -> asyncpg.Pool:
@@ -125,7 +141,7 @@ async def serializable(
     retries: int | None = None,
     on_retry: Callable[[int, BaseException], None] | None = None,
 ) -> T:
-    """Run `fn(connection)` in a SERIALIZABLE transaction, retrying bounded on 40001/40P01.
+    """Run `fn(connection)` in a SERIALIZABLE transaction, retrying bounded on RETRYABLE.
 
     `fn` may be called several times: it must have no effects outside the transaction.
     """

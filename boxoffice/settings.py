@@ -1,7 +1,7 @@
 """Settings, read once from the environment.
 
 `DATABASE_URL` and `REDIS_URL` always win when set. When unset, the defaults point at the
-project-local services that `boxoffice dev` (and `make test`) bring up, see `boxoffice/localsvc.py`.
+project-local services that `boxoffice dev` (and `make test`) bring up, see `devtools/localsvc.py`.
 """
 
 from __future__ import annotations
@@ -155,10 +155,6 @@ class Settings:
             graphiql_headers=_graphiql_headers(),
         )
 
-
-def _float(name: str, default: float) -> float:
-    raw = os.environ.get(name)
-    return float(raw) if raw not in (None, "") else default
 
 
 def _surface_from_env() -> dict[str, Any]:

@@ -30,7 +30,8 @@ FORWARD = [
     "CREATE INDEX show_seat_reservation ON show_seat (reservation) WHERE reservation IS NOT NULL",
     # the expiry sweeper scans only live holds
     "CREATE INDEX reservation_live_expiry ON reservation (expires_at) WHERE status = 'HELD'",
-    # one live hold per user and show (anti-scalping); a new reserve replaces the old hold
+    # one live hold per user and show (anti-scalping): a second reserve is refused
+    # (InvalidRequest on showId) until the first is confirmed, cancelled or expired
     """CREATE UNIQUE INDEX reservation_one_live_per_user_show ON reservation (show, "user")
        WHERE status = 'HELD'""",
     "CREATE INDEX show_cinema_starts ON show (cinema, starts_at)",

@@ -2,7 +2,7 @@
 # `scripts/test.sh [pytest args…]` (= `make test`, and what CI runs): bootstrap .venv, ruff,
 # pytest. Postgres and Redis: DATABASE_URL/REDIS_URL when set; else the standard local
 # servers when they answer; else project-local ones on 127.0.0.1:55432/56379, which
-# tests/conftest.py starts through boxoffice.localsvc (and leaves running for the next run).
+# tests/conftest.py starts through devtools.localsvc (and leaves running for the next run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -7,24 +7,26 @@ services when the machine has none). The test database is created and migrated o
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
+from typing import Any
 
-from boxoffice.localsvc import resolve_test_environment
+import httpx2
+import pytest
+from redis.asyncio import Redis
 
-resolve_test_environment()  # must run before anything imports settings or piccolo_conf
+from boxoffice import db
+from boxoffice.app import create_app
+from boxoffice.auth import create_api_key, get_or_create_user, issue_token
+from boxoffice.migrate import ensure_migrated
+from boxoffice.settings import get_settings, reset_settings_cache
+from devtools.localsvc import resolve_test_environment
+from tests.factories import assert_no_leaked_sessions, truncate_all
 
-from collections.abc import AsyncIterator  # noqa: E402
-from typing import Any  # noqa: E402
 
-import httpx2  # noqa: E402
-import pytest  # noqa: E402
-from redis.asyncio import Redis  # noqa: E402
-
-from boxoffice import db  # noqa: E402
-from boxoffice.app import create_app  # noqa: E402
-from boxoffice.auth import create_api_key, get_or_create_user, issue_token  # noqa: E402
-from boxoffice.migrate import ensure_migrated  # noqa: E402
-from boxoffice.settings import get_settings, reset_settings_cache  # noqa: E402
-from tests.factories import assert_no_leaked_sessions, truncate_all  # noqa: E402
+def pytest_configure(config: pytest.Config) -> None:
+    """Before collection: fill the URLs (settings and the engine are built on first use)."""
+    resolve_test_environment()
+    reset_settings_cache()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import os
 import signal
 import socket
@@ -18,8 +17,8 @@ import pytest
 
 from boxoffice import db
 from boxoffice.auth import read_token, verify_api_key
-from boxoffice.devserver import supervise
-from boxoffice.localsvc import create_database
+from devtools.devserver import supervise
+from devtools.localsvc import create_database
 
 BIN = str(Path(sys.executable).parent / "boxoffice")
 
@@ -86,7 +85,7 @@ def test_supervise_stops_the_other_child_and_reports_the_failure() -> None:
 def test_supervise_forwards_ctrl_c_and_exits_zero() -> None:
     script = (
         "import subprocess, sys\n"
-        "from boxoffice.devserver import supervise\n"
+        "from devtools.devserver import supervise\n"
         "kids = {n: subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'],"
         " process_group=0) for n in ('serve', 'worker')}\n"
         "print(*(p.pid for p in kids.values()), flush=True)\n"
@@ -109,14 +108,6 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _have_worker() -> bool:
-    try:
-        return importlib.util.find_spec("workers.settings") is not None
-    except ImportError:
-        return False
-
-
-@pytest.mark.skipif(not _have_worker(), reason="workers.settings is not written yet")
 async def test_dev_serves_graphql_with_the_printed_credentials() -> None:
     # its own database: `dev` seeds and mints keys, and must not race the session's truncates
     dev_db = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/boxoffice_test_dev"

@@ -9,7 +9,7 @@ import pytest
 from graphql import build_schema, parse, validate
 from graphql.utilities import find_breaking_changes
 
-from boxoffice.contract import SDL_PATH, render_sdl
+from devtools.contract import SDL_PATH, render_sdl
 from schema.root import schema
 
 CONTRACT_DIR = Path(__file__).resolve().parent.parent / "frontend_contract"

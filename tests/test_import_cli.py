@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from boxoffice import db
-from boxoffice.localsvc import create_database
+from devtools.localsvc import create_database
 from tests.test_cli import BIN, boxoffice
 from tests.test_import import catalog, snapshot
 

@@ -18,7 +18,7 @@ import asyncpg
 import pytest
 import redis
 
-from boxoffice import localsvc
+from devtools import localsvc
 
 needs_binaries = pytest.mark.skipif(
     not (localsvc.have_postgres_binaries() and localsvc.have_redis_binary()),
@@ -123,7 +123,7 @@ def test_set_urls_always_win(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_env_command_prints_shell_exports() -> None:
     # DATABASE_URL/REDIS_URL are set for the session: the command must echo them unchanged
     out = subprocess.run(
-        [sys.executable, "-m", "boxoffice.localsvc", "env"],
+        [sys.executable, "-m", "devtools.localsvc", "env"],
         env=dict(os.environ), capture_output=True, text=True, timeout=60, check=True,
     ).stdout.splitlines()
     assert out == [

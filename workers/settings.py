@@ -21,7 +21,7 @@ from __future__ import annotations
 from arq import cron, func
 from arq.connections import RedisSettings
 
-from boxoffice.settings import get_settings
+from boxoffice.settings import Settings, get_settings
 from workers.context import shutdown, startup
 from workers.holds import (
     expire_hold,
@@ -38,6 +38,12 @@ from workers.payments import reconcile_payments
 from workers.queue import serve_waiting
 from workers.refunds import finish_show_refunds
 from workers.room import advance_rooms
+
+
+def redis_settings(settings: Settings | None = None) -> RedisSettings:
+    """The worker's Redis, resolved when a worker is built (supervisor, tests), not at import."""
+    return RedisSettings.from_dsn((settings or get_settings()).redis_url)
+
 
 EVERY_2S = set(range(0, 60, 2))
 EVERY_2S_ODD = set(range(1, 60, 2))
@@ -68,7 +74,7 @@ class WorkerSettings:
     ]
     on_startup = startup
     on_shutdown = shutdown
-    redis_settings = RedisSettings.from_dsn(get_settings().redis_url)
+    # no redis_settings here: the builder passes them from Settings (redis_settings() below)
     allow_abort_jobs = False  # nothing aborts: a stale expiry job no-ops instead
     keep_result = 5
     # deferred jobs fire up to ~poll_delay late (docs/stack.md); expiry targets seconds, not minutes

@@ -23,6 +23,7 @@ from typing import Any
 from arq.worker import Worker, create_worker
 
 from boxoffice import db
+from workers.settings import redis_settings
 
 log = logging.getLogger("workers.supervisor")
 
@@ -52,6 +53,7 @@ class Supervisor:
         kwargs["cron_jobs"] = [copy.copy(c) for c in crons]
         if "ctx" in kwargs:
             kwargs["ctx"] = dict(kwargs["ctx"])  # a fresh ctx per worker, same seed values
+        kwargs.setdefault("redis_settings", redis_settings())  # from Settings, now
         return create_worker(self._settings_cls, **kwargs)
 
     async def run(self) -> None:

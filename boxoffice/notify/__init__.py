@@ -15,10 +15,10 @@ from boxoffice.notify.channels import (
     PushChannel,
     Recipient,
     SmsChannel,
-    build_channels,
 )
 from boxoffice.notify.email import EmailChannel
 from boxoffice.notify.messages import render
+from boxoffice.notify.registry import build_channels
 
 __all__ = [
     "Attachment",

@@ -11,8 +11,6 @@ import logging
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
-from boxoffice.settings import Settings
-
 log = logging.getLogger("boxoffice.notify")
 
 
@@ -104,15 +102,3 @@ class UnconfiguredChannel(Channel):
 
     async def send(self, to: Recipient, message: Message) -> None:
         raise PermanentDeliveryError(self.reason)
-
-
-def build_channels(settings: Settings) -> dict[str, Channel]:
-    """Channels by the name stored in `notification.channel`."""
-    from boxoffice.notify.email import EmailChannel
-
-    email: Channel = (
-        EmailChannel(settings.smtp_url, settings.smtp_from, settings.smtp_timeout_seconds)
-        if settings.smtp_url else UnconfiguredChannel("email", "SMTP_URL is not set")
-    )
-    return {"log": LogChannel(), "email": email, "sms": LogSmsChannel(),
-            "push": LogPushChannel()}

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from boxoffice import localsvc
+from devtools import localsvc
 from tests.faults.support import PrivateCluster, boxoffice_cli
 
 

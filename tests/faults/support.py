@@ -17,7 +17,7 @@ from pathlib import Path
 
 import redis as sync_redis
 
-from boxoffice import localsvc
+from devtools import localsvc
 from tests.realtime.support import free_port
 
 ROOT = Path(__file__).resolve().parents[2]

