@@ -156,7 +156,6 @@ class Settings:
         )
 
 
-
 def _surface_from_env() -> dict[str, Any]:
     old = [*os.environ.get("SECRET_KEYS_OLD", "").split(","),
            os.environ.get("SECRET_KEY_PREVIOUS", "")]
