@@ -144,8 +144,8 @@ async def test_a_retry_while_the_first_attempt_is_in_flight_answers_try_again_pr
     await db.pool().execute(
         """INSERT INTO payment (show, reservation, "user", idempotency_key, amount, currency,
                status, card_fingerprint, created_at, updated_at)
-           SELECT show, id, "user", 'ghost', amount, currency, 'PENDING', '', now(), now()
-           FROM reservation WHERE id = $1""", int(r["id"]))
+           SELECT show, id, "user", 'ghost', amount, currency, 'PENDING', $2, now(), now()
+           FROM reservation WHERE id = $1""", int(r["id"]), state.gateway.fingerprint("tok_visa"))
     await db.pool().execute(
         "UPDATE reservation SET payment_pending_until = now() + interval '10 s' WHERE id = $1",
         int(r["id"]))
@@ -222,7 +222,9 @@ async def test_reconciler_records_a_decline(api):
     assert await reconcile_pending(state.deps, state.gateway) == {"declined": 1}
     assert [p["status"] for p in await payments()] == ["DECLINED"]
     assert await pending_until(r["id"]) is None
-    assert (await confirm(api, alice, r["id"]))["__typename"] == "PaymentDeclined"
+    # the same key with the same card replays the outcome (another card would be refused)
+    assert (await confirm(api, alice, r["id"], "tok_chargeDeclined"))["__typename"] == \
+        "PaymentDeclined"
 
 
 async def test_reconciler_abandons_a_claim_that_never_charged(api):
