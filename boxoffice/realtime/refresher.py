@@ -19,6 +19,7 @@ import contextlib
 import logging
 import re
 
+from cachetools import LRUCache
 from redis.asyncio import Redis
 
 from boxoffice.realtime.hub import Hub
@@ -36,7 +37,8 @@ class SeatMapRefresher:
         self._hub = hub
         self._interval = interval
         self._pending: dict[int, set[tuple[int, int]]] = {}  # show -> last round's diffs
-        self._persisted: dict[int, int] = {}
+        # last version persisted per show: an LRU, one entry per show ever refreshed
+        self._persisted: LRUCache[int, int] = LRUCache(maxsize=50_000)
         self._task: asyncio.Task[None] | None = None
         self.corrections = 0
 
