@@ -9,7 +9,7 @@ from typing import Any
 from graphql import FieldNode, OperationDefinitionNode, value_from_ast_untyped
 from strawberry.extensions import SchemaExtension
 
-from boxoffice.logs import OPERATION_NAME, RESERVATION_ID, operation
+from boxoffice.logs import OPERATION_NAME, RESERVATION_ID
 
 # top-level fields whose `id` argument is a reservation id; elsewhere `reservationId`, either
 # an argument or a field of the `input` argument (confirm)
@@ -33,9 +33,13 @@ def reservation_argument(op: OperationDefinitionNode, variables: dict[str, Any])
 
 
 class LogContext(SchemaExtension):
+    """Set, not reset: the request's access line is written after the operation, in the same
+    task (each HTTP request and each websocket operation has its own task and context)."""
+
     def on_operation(self) -> Iterator[None]:
-        with operation(self.execution_context.operation_name):
-            yield
+        OPERATION_NAME.set(self.execution_context.operation_name)
+        RESERVATION_ID.set(None)
+        yield
 
     def on_execute(self) -> Iterator[None]:
         ctx = self.execution_context
