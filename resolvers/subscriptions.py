@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from inspect import isawaitable
-from typing import Any, TypeVar
+from typing import Any
 
 import strawberry
 from cachetools import LRUCache
@@ -30,8 +30,6 @@ from schema.types import booking as t
 from schema.types.catalog import SeatMap
 from schema.types.enums import SeatStatus
 from schema.types.realtime import SeatChange, SeatMapEvent
-
-T = TypeVar("T")
 
 # last mapped snapshot / delta per show: with N local subscribers an event is mapped once
 _SNAPSHOTS: LRUCache[int, tuple[SeatMapSnapshot, SeatMapEvent]] = bounded(5_000)
@@ -94,8 +92,8 @@ class SharedEventExecution(StrawberryGraphQLCoreExecutionContext):
         return result
 
 
-_RESULTS: LRUCache[tuple[int, int, tuple[tuple[str, str], ...]], tuple[Any, Any, Any]] = (
-    bounded(256))
+_ResultKey = tuple[int, int, tuple[tuple[str, str], ...]]  # (event id, document id, variables)
+_RESULTS: LRUCache[_ResultKey, tuple[Any, Any, Any]] = bounded(256)
 
 
 def _show_id(value: strawberry.ID) -> int:
