@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 
+from cachetools import LRUCache
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from boxoffice.db import pool
+from boxoffice.lrucache import bounded
 from boxoffice.secretkeys import verification_keys
 from boxoffice.settings import Settings, get_settings
 
@@ -63,8 +64,7 @@ async def revoke_api_keys(name: str) -> int:
 # flood of requests costs one dict lookup, and a revoked key stops working within the TTL.
 # Bounded LRU: a flood of made-up keys evicts the oldest entries, never grows memory (and is
 # throttled per address before it gets here, boxoffice/http/gate.py).
-_KEY_CACHE: OrderedDict[str, tuple[float, ApiClient | None]] = OrderedDict()
-_KEY_CACHE_MAX = 10_000
+_KEY_CACHE: LRUCache[str, tuple[float, ApiClient | None]] = bounded(10_000)
 _KEY_TTL = 5.0  # the contract: a revoked key stops working within 5 s on every process
 MAX_KEY_CHARS = 200
 
@@ -75,16 +75,12 @@ async def verify_api_key(raw: str | None) -> ApiClient | None:
     now = time.monotonic()
     hit = _KEY_CACHE.get(raw)
     if hit is not None and hit[0] > now:
-        _KEY_CACHE.move_to_end(raw)
         return hit[1]
     row = await pool().fetchrow(
         "SELECT id, name, role FROM api_key WHERE key_hash = $1 AND NOT revoked", hash_key(raw)
     )
     client = ApiClient(id=row["id"], name=row["name"], role=row["role"]) if row else None
     _KEY_CACHE[raw] = (now + _KEY_TTL, client)
-    _KEY_CACHE.move_to_end(raw)
-    while len(_KEY_CACHE) > _KEY_CACHE_MAX:
-        _KEY_CACHE.popitem(last=False)
     return client
 
 
@@ -101,7 +97,7 @@ def issue_token(user: User) -> str:
 # every request, and checking its HMAC is a measurable share of a reserve's CPU.
 # verified tokens, valid for the settings (keys) they were verified with: a rotation that drops a
 # key must not leave tokens it signed accepted from the cache
-_TOKEN_CACHE: dict[str, tuple[float, User, Settings]] = {}
+_TOKEN_CACHE: LRUCache[str, tuple[float, User, Settings]] = bounded(50_000)
 _TOKEN_CACHE_SECONDS = 60.0
 
 
@@ -122,8 +118,6 @@ def read_token(token: str | None) -> User | None:
     if not isinstance(data, dict) or not isinstance(data.get("uid"), int):
         return None
     user = User(id=data["uid"], email=str(data.get("email", "")))
-    if len(_TOKEN_CACHE) > 50_000:
-        _TOKEN_CACHE.clear()
     _TOKEN_CACHE[token] = (min(now + _TOKEN_CACHE_SECONDS, issued.timestamp() + ttl), user,
                            settings)
     return user

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
@@ -54,6 +53,8 @@ def _require_secret() -> None:
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    from boxoffice import logs
+
     _require_secret()
     uvicorn.run(
         "boxoffice.asgi:app",
@@ -61,6 +62,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
         port=args.port,
         workers=args.workers,
         log_level=os.environ.get("LOG_LEVEL", "info").lower(),
+        log_config=logs.config(),  # applied again in each --workers process
         ws_ping_interval=20,
         ws_max_size=1 << 20,  # a websocket message is capped like an HTTP body (1 MiB)
     )
@@ -173,11 +175,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
-    logging.basicConfig(
-        level=os.environ.get("LOG_LEVEL", "INFO").upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    from boxoffice.logs import configure
+
+    configure()  # LOG_LEVEL, LOG_FORMAT: serve, worker and dev alike (boxoffice/logs.py)
     args = build_parser().parse_args(argv)
     args.fn(args)
 

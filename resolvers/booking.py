@@ -10,6 +10,7 @@ import strawberry
 from strawberry.types import Info
 
 from boxoffice.db import Busy
+from boxoffice.logs import set_reservation
 from boxoffice.services import outcomes as o
 from boxoffice.services.bookings import get_booking
 from boxoffice.services.cancel import cancel_reservation
@@ -138,6 +139,8 @@ class BookingMutation:
             return refusal_type(refused)
         v = await reserve_seats(info.context.state.deps, user, input.show_id, input.seats,
                                 input.session_id)
+        if isinstance(v, o.ReservationView):
+            set_reservation(v.id)  # the operation's later log records name the new hold
         match v:
             case o.SeatsTakenOutcome():
                 return t.SeatsTaken(seats=list(v.seats), alternatives=list(v.alternatives))

@@ -10,12 +10,14 @@ import asyncio
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from inspect import isawaitable
-from typing import Any, TypeVar
+from typing import Any
 
 import strawberry
+from cachetools import LRUCache
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import Info
 
+from boxoffice.lrucache import bounded
 from boxoffice.realtime import feeds
 from boxoffice.services.catalog import SeatMapSnapshot
 from boxoffice.services.reserve import parse_id
@@ -29,17 +31,9 @@ from schema.types.catalog import SeatMap
 from schema.types.enums import SeatStatus
 from schema.types.realtime import SeatChange, SeatMapEvent
 
-T = TypeVar("T")
-
 # last mapped snapshot / delta per show: with N local subscribers an event is mapped once
-_SNAPSHOTS: dict[int, tuple[SeatMapSnapshot, SeatMapEvent]] = {}
-_DELTAS: dict[int, tuple[feeds.SeatMapUpdate, SeatMapEvent]] = {}
-
-
-def _remember(memo: dict[int, T], show_id: int, value: T) -> None:
-    if len(memo) > 5_000:  # one entry per show ever seen: keep it bounded
-        memo.clear()
-    memo[show_id] = value
+_SNAPSHOTS: LRUCache[int, tuple[SeatMapSnapshot, SeatMapEvent]] = bounded(5_000)
+_DELTAS: LRUCache[int, tuple[feeds.SeatMapUpdate, SeatMapEvent]] = bounded(5_000)
 
 
 def _state(info: Info[Context, None]) -> AppState:
@@ -56,14 +50,14 @@ def _event(u: feeds.SeatMapUpdate) -> SeatMapEvent:
             event = SeatMapEvent(show_id=sid, version=u.version,
                                  snapshot=SeatMap.from_snapshot(u.snapshot), changes=[])
             memo = (u.snapshot, event)
-            _remember(_SNAPSHOTS, u.show_id, memo)
+            _SNAPSHOTS[u.show_id] = memo
         return memo[1]
     delta = _DELTAS.get(u.show_id)
     if delta is None or delta[0] != u:  # equal version *and* changes (ids recur in tests)
         changes = [SeatChange(label=lbl, status=SeatStatus(st)) for lbl, st in u.changes]
         delta = (u, SeatMapEvent(show_id=sid, version=u.version, snapshot=None,
                                  changes=changes))
-        _remember(_DELTAS, u.show_id, delta)
+        _DELTAS[u.show_id] = delta
     return delta[1]
 
 
@@ -92,15 +86,14 @@ class SharedEventExecution(StrawberryGraphQLCoreExecutionContext):
         result = super().execute_operation(serially)
         if isawaitable(result):
             result = asyncio.ensure_future(result)  # awaited by every sharing subscriber
-        # evict the oldest entries only: clearing everything made subscribers of the event being
-        # fanned out right now miss and render it again
-        while len(_RESULTS) >= 256:
-            del _RESULTS[next(iter(_RESULTS))]
+        # an LRU: clearing everything made subscribers of the event being fanned out right now
+        # miss and render it again
         _RESULTS[key] = (payload, self.operation, result)
         return result
 
 
-_RESULTS: dict[tuple[int, int, tuple[tuple[str, str], ...]], tuple[Any, Any, Any]] = {}
+_ResultKey = tuple[int, int, tuple[tuple[str, str], ...]]  # (event id, document id, variables)
+_RESULTS: LRUCache[_ResultKey, tuple[Any, Any, Any]] = bounded(256)
 
 
 def _show_id(value: strawberry.ID) -> int:

@@ -13,6 +13,7 @@ from boxoffice.outage import is_unavailable
 from schema.context import Context
 from schema.documents import DocumentGate
 from schema.errors import BAD_USER_INPUT, INTERNAL, TRY_AGAIN, unauthenticated
+from schema.logcontext import LogContext
 
 QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
 
@@ -83,6 +84,7 @@ def _code_of(error: GraphQLError) -> str:
 
 
 EXTENSIONS: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
+    LogContext,  # first: the operation name is on every record the others log
     ApiKeyGate,
     # parse, limit (depth, aliases, worst-case cost, introspection) and validate each distinct
     # document once, in a cache bounded in bytes (schema/documents.py, schema/limits.py)

@@ -49,6 +49,7 @@ async def redis() -> AsyncIterator[Redis]:
 async def clean(redis: Redis) -> AsyncIterator[None]:
     """Empty tables, Redis and in-process caches before a test; after it, fail if a session
     of our pool is still busy (a leaked transaction or a task that outlived its request)."""
+    from boxoffice.lrucache import clear_all
     from boxoffice.services.seatcache import clear_seat_cache
     from boxoffice.services.seatruns import clear_hall_runs
     from boxoffice.services.showmeta import clear_show_meta
@@ -61,6 +62,7 @@ async def clean(redis: Redis) -> AsyncIterator[None]:
     # show ids restart at 1 after TRUNCATE: seat-map metadata and hotness of the previous
     # test's shows must not leak into this one (the refresher would re-read them)
     clear_seat_cache()
+    clear_all()  # every bounded in-process cache (boxoffice/lrucache.py)
     yield
     await assert_no_leaked_sessions()
 

@@ -13,6 +13,7 @@ from typing import Any
 from arq import Retry
 
 from boxoffice import db
+from boxoffice.logs import set_reservation
 from boxoffice.services.expiry import expire_overdue, expire_reservation
 from workers.context import Ctx, deps_of
 
@@ -20,6 +21,7 @@ log = logging.getLogger(__name__)
 
 async def expire_hold(ctx: Ctx, reservation_id: int) -> str:
     """Fires at the hold's expires_at (job id `expire:{id}`): HELD -> EXPIRED if still due."""
+    set_reservation(reservation_id)  # in this job's log records
     try:
         handover = await expire_reservation(deps_of(ctx), reservation_id)
     except db.Busy as exc:
@@ -28,6 +30,7 @@ async def expire_hold(ctx: Ctx, reservation_id: int) -> str:
         raise Retry(defer=0.2) from exc
     if handover is None:
         return "not due"  # paid, cancelled, already expired, or a payment is in flight
+    log.info("hold expired; %s offer(s) to the queue", len(handover.offers))
     return f"expired, {len(handover.offers)} offer(s)"
 
 

@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import logging
 
+from cachetools import LRUCache
 from redis.asyncio import Redis
 
 from boxoffice import rediskeys
@@ -34,7 +35,8 @@ class SeatMapRefresher:
         self._hub = hub
         self._interval = interval
         self._pending: dict[int, set[tuple[int, int]]] = {}  # show -> last round's diffs
-        self._persisted: dict[int, int] = {}
+        # last version persisted per show: an LRU, one entry per show ever refreshed
+        self._persisted: LRUCache[int, int] = LRUCache(maxsize=50_000)
         self._task: asyncio.Task[None] | None = None
         self.corrections = 0
 

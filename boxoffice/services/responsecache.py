@@ -20,6 +20,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from cachetools import LRUCache
 from redis.asyncio import Redis
 
 from boxoffice import metrics, rediskeys
@@ -117,7 +118,7 @@ class ResponseCache:
         # one render per key at a time: concurrent misses wait for the first one
         self.inflight: dict[tuple[str, ...], asyncio.Future[Rendered | None]] = {}
         # client address -> when it last committed a change here (bounded, see note_write)
-        self._writers: dict[str, float] = {}
+        self._writers: LRUCache[str, float] = LRUCache(maxsize=50_000)
 
     def lookup(self, key: tuple[str, ...], versions: tuple[int, ...],
                written_at: float | None = None, now: float | None = None) -> Rendered | None:
@@ -172,8 +173,6 @@ class ResponseCache:
 
     def note_write(self, client: str) -> None:
         """`client` just committed a change through this process (read-your-writes)."""
-        if len(self._writers) > 50_000:
-            self._writers.clear()
         self._writers[client] = time.monotonic()
 
     def recent_write(self, client: str) -> float | None:

@@ -25,9 +25,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from cachetools import LRUCache
 from redis.asyncio import Redis
 
 from boxoffice import db, rediskeys
+from boxoffice.lrucache import bounded
 from boxoffice.services.catalog import SeatMapSnapshot, SeatRow
 
 STATUS_CODE = {"FREE": 0, "HELD": 1, "BOOKED": 2}
@@ -98,10 +100,10 @@ class HasRedis(Protocol):
 # ---------------------------------------------------------------------------------------------
 # metadata
 
-_META: dict[int, tuple[float, SeatMeta]] = {}
-_HOT: dict[int, float] = {}
+_META: LRUCache[int, tuple[float, SeatMeta]] = bounded(20_000)
+_HOT: LRUCache[int, float] = bounded(20_000)
 # the last view built per show: a thousand subscribers resyncing at one version share it
-_VIEWS: dict[int, tuple[str, bytes, SeatMapSnapshot]] = {}
+_VIEWS: LRUCache[int, tuple[str, bytes, SeatMapSnapshot]] = bounded(5_000)
 _REBUILDS: dict[int, asyncio.Future[SeatMapSnapshot]] = {}
 
 
@@ -176,8 +178,6 @@ async def load_meta(redis: Redis, show_id: int, token: bytes | None = None) -> S
         if loaded is None:
             return None
         meta = loaded
-    if len(_META) > 20_000:
-        _META.clear()
     _META[show_id] = (now + META_LOCAL_TTL, meta)
     return meta
 
@@ -265,15 +265,7 @@ async def get_seat_map(source: Redis | HasRedis, show_id: int) -> SeatMapSnapsho
     if meta is None:
         return None
     if version is not None and bitmap is not None and len(bitmap) == (len(meta.labels) + 3) // 4:
-        memo = _VIEWS.get(show_id)
-        if (memo is not None and memo[0] == meta.token and memo[2].version == version
-                and memo[1] == bitmap):
-            return memo[2]
-        view = build_view(meta, version, bitmap)
-        if len(_VIEWS) > 5_000:
-            _VIEWS.clear()
-        _VIEWS[show_id] = (meta.token, bitmap, view)
-        return view
+        return _view(meta, version, bitmap)
     # single flight: after a Redis restart every subscriber of a show resyncs from a cold cache;
     # one Postgres read (and one view, shared by all of them) is enough
     flight = _REBUILDS.get(show_id)
@@ -292,6 +284,18 @@ async def _rebuild(redis: Redis, meta: SeatMeta) -> SeatMapSnapshot:
     # already patched (or skipped) the bitmap, and this older picture must not overwrite it
     await _untyped(redis).eval(_SET_BITMAP, 2, version_key(show_id), bitmap_key(show_id),
                                str(version), bitmap, CACHE_TTL_SECONDS)
+    return _view(meta, version, bitmap)
+
+
+def _view(meta: SeatMeta, version: int, bitmap: bytes) -> SeatMapSnapshot:
+    """The one view object for this (metadata, version, bitmap): subscriptions share an event's
+    rendering by the view's identity, so equal contents must give the same object, whichever
+    path built it first (a warm read that saw the bitmap before the rebuild that wrote it
+    resumed, or a second rebuild started by a reader whose cold read predates the first)."""
+    memo = _VIEWS.get(meta.show_id)
+    if (memo is not None and memo[0] == meta.token and memo[2].version == version
+            and memo[1] == bitmap):
+        return memo[2]
     view = build_view(meta, version, bitmap)
-    _VIEWS[show_id] = (meta.token, bitmap, view)
+    _VIEWS[meta.show_id] = (meta.token, bitmap, view)
     return view

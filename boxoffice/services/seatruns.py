@@ -23,9 +23,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
+from cachetools import LRUCache
 from redis.asyncio import Redis
 
 from boxoffice import db, rediskeys
+from boxoffice.lrucache import bounded
 from boxoffice.services.catalog import SeatRow
 from boxoffice.services.search import PreparedSearch, candidates_sql
 from boxoffice.services.seatcache import (
@@ -38,7 +40,7 @@ from boxoffice.services.seatcache import (
 )
 
 _HALL_TTL = 300.0
-_HALLS: dict[int, tuple[float, int]] = {}
+_HALLS: LRUCache[int, tuple[float, int]] = bounded(50_000)
 _RECOMPUTE_CONCURRENCY = 8
 
 
@@ -86,8 +88,6 @@ async def hall_runs(hall_ids: Iterable[int]) -> dict[int, int]:
         seats: dict[int, list[tuple[str, int, bool]]] = defaultdict(list)
         for r in rows:
             seats[r["hall"]].append((r["row"], r["x"], True))
-        if len(_HALLS) > 50_000:
-            _HALLS.clear()
         for hall in missing:
             _HALLS[hall] = (now + _HALL_TTL, longest_run(seats.get(hall, ())))
     return {h: _HALLS[h][1] for h in wanted if h in _HALLS}

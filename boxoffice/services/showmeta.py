@@ -6,7 +6,10 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
+from cachetools import LRUCache
+
 from boxoffice import db
+from boxoffice.lrucache import bounded
 
 
 @dataclass(frozen=True)
@@ -16,9 +19,8 @@ class ShowMeta:
     currency: str
 
 
-_CACHE: dict[int, tuple[float, ShowMeta | None]] = {}
+_CACHE: LRUCache[int, tuple[float, ShowMeta | None]] = bounded(50_000)
 _TTL = 60.0  # a rescheduled show is seen within a minute
-_MAX = 50_000
 
 
 async def show_meta(show_id: int) -> ShowMeta | None:
@@ -29,8 +31,6 @@ async def show_meta(show_id: int) -> ShowMeta | None:
     row = await db.pool().fetchrow("SELECT id, starts_at, currency FROM show WHERE id = $1",
                                    show_id)
     meta = ShowMeta(row["id"], row["starts_at"], row["currency"]) if row else None
-    if len(_CACHE) >= _MAX:
-        _CACHE.clear()
     # unknown ids are cached briefly too, so a flood of bogus ids costs no queries
     _CACHE[show_id] = (now + (_TTL if meta else 5.0), meta)
     return meta

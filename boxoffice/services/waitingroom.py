@@ -46,11 +46,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from cachetools import LRUCache
 from redis.asyncio import Redis
 from redis.exceptions import NoScriptError, RedisError
 
 from boxoffice import db, rediskeys
 from boxoffice.events import room_channel
+from boxoffice.lrucache import bounded
 from boxoffice.services.deps import Deps
 from boxoffice.services.outcomes import InvalidOutcome
 
@@ -194,7 +196,7 @@ class _Answer:
 # ---------------------------------------------------------------------------------------------
 # the show's on-sale facts, cached briefly in-process (an import may move on_sale_at)
 
-_SHOWS: dict[int, tuple[float, RoomShow | None]] = {}
+_SHOWS: LRUCache[int, tuple[float, RoomShow | None]] = bounded(50_000)
 _SHOW_TTL = 5.0
 
 
@@ -206,8 +208,6 @@ async def room_show(show_id: int) -> RoomShow | None:
     row = await db.pool().fetchrow(
         "SELECT id, starts_at, on_sale_at, status FROM show WHERE id = $1", show_id)
     show = RoomShow(row["id"], row["starts_at"], row["on_sale_at"], row["status"]) if row else None
-    if len(_SHOWS) > 50_000:
-        _SHOWS.clear()
     _SHOWS[show_id] = (now + _SHOW_TTL, show)
     return show
 

@@ -16,6 +16,7 @@ import pytest
 from boxoffice import auth
 from boxoffice.app import create_app
 from boxoffice.auth import create_api_key, verify_api_key
+from boxoffice.lrucache import bounded
 from boxoffice.settings import get_settings
 from schema.documents import CACHE
 
@@ -74,7 +75,7 @@ async def test_wrong_or_revoked_key_is_401_and_get_needs_a_key_too(app: Any) -> 
 
 async def test_wrong_keys_are_cached_negatively_in_a_bounded_lru(
         app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(auth, "_KEY_CACHE_MAX", 50)
+    monkeypatch.setattr(auth, "_KEY_CACHE", bounded(50))
     for i in range(80):
         assert await verify_api_key(f"bo_made-up-{i}") is None
     assert len(auth._KEY_CACHE) <= 50
