@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route, WebSocketRoute
 
-from boxoffice import db
+from boxoffice import db, metrics
 from boxoffice.graphql_view import BoxofficeGraphQL
 from boxoffice.http import ops
 from boxoffice.http.middleware import surface_middleware
@@ -73,6 +73,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         async with open_state(settings) as state:
             app.state.boxoffice = state
             yield
+        metrics.process_exit()  # a clean exit drops this process's live gauges
 
     return Starlette(
         routes=[

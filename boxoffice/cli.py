@@ -56,7 +56,10 @@ def _require_secret() -> None:
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    from boxoffice.multiproc import for_serve
+
     _require_secret()
+    for_serve(args.workers)  # one metrics folder for every worker process (boxoffice/metrics.py)
     uvicorn.run(
         "boxoffice.asgi:app",
         host=args.host,

@@ -29,6 +29,7 @@ from workers.holds import (
     reconcile_free_seats,
     sweep_expired_holds,
 )
+from workers.jobmetrics import job_started
 from workers.notifications import (
     deliver_notification,
     deliver_notifications,
@@ -68,6 +69,7 @@ class WorkerSettings:
     ]
     on_startup = startup
     on_shutdown = shutdown
+    on_job_start = job_started  # the job-lag gauge (workers/jobmetrics.py)
     redis_settings = RedisSettings.from_dsn(get_settings().redis_url)
     allow_abort_jobs = False  # nothing aborts: a stale expiry job no-ops instead
     keep_result = 5
