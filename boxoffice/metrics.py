@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -132,8 +133,8 @@ def outcome_of(result: object) -> str:
     if result is None:
         return "noop"
     name = type(result).__name__
-    if name.endswith("Outcome"):
-        return name[: -len("Outcome")].lower() or "ok"
+    if name.endswith("Outcome"):  # SeatsTakenOutcome -> seats_taken
+        return re.sub(r"(?<!^)(?=[A-Z])", "_", name[: -len("Outcome")]).lower() or "ok"
     return "ok"
 
 

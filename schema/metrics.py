@@ -32,7 +32,8 @@ def _root(ec: ExecutionContext) -> tuple[str, str]:
     root_type = {"query": "Query", "mutation": "Mutation"}.get(op_type)
     gql_type = ec.schema._schema.get_type(root_type) if root_type else None
     fields = {s.name.value for s in op.selection_set.selections if isinstance(s, FieldNode)}
-    fields.discard("__typename")
+    if len(fields) > 1:
+        fields.discard("__typename")
     known = getattr(gql_type, "fields", {})
     if len(fields) == 1:
         (name,) = fields
