@@ -75,7 +75,10 @@ def cmd_worker(args: argparse.Namespace) -> None:
     from workers.settings import WorkerSettings
     from workers.supervisor import run_supervised
 
+    from boxoffice.tracing import instrument_worker
+
     _require_secret()
+    instrument_worker()  # OTEL_ENABLED=on: the worker's asyncpg and Redis spans
     run_supervised(WorkerSettings)  # restarts the arq worker when Redis or Postgres drops
 
 
