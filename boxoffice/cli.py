@@ -72,10 +72,9 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 
 def cmd_worker(args: argparse.Namespace) -> None:
+    from boxoffice.tracing import instrument_worker
     from workers.settings import WorkerSettings
     from workers.supervisor import run_supervised
-
-    from boxoffice.tracing import instrument_worker
 
     _require_secret()
     instrument_worker()  # OTEL_ENABLED=on: the worker's asyncpg and Redis spans
