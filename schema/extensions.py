@@ -8,12 +8,12 @@ from collections.abc import Callable, Iterator
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors, SchemaExtension
 
+import schema.metrics
 from boxoffice.outage import MESSAGE as OUTAGE_MESSAGE
 from boxoffice.outage import is_unavailable
 from schema.context import Context
 from schema.documents import DocumentGate
 from schema.errors import INTERNAL, TRY_AGAIN, unauthenticated
-from schema.metrics import OperationMetrics
 
 log = logging.getLogger("boxoffice.graphql")
 
@@ -64,7 +64,7 @@ def _masked() -> MaskErrors:
 
 
 EXTENSIONS: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
-    OperationMetrics,  # first: its timing wraps the others (schema/metrics.py)
+    schema.metrics.OperationMetrics,  # first: its timing wraps the others (schema/metrics.py)
     ApiKeyGate,
     # parse, limit (depth, aliases, worst-case cost, introspection) and validate each distinct
     # document once, in a cache bounded in bytes (schema/documents.py, schema/limits.py)
