@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -28,11 +30,14 @@ def uvicorn_server(env: dict[str, str] | None = None,
     own process (or `workers` processes, as `boxoffice serve --workers N`) on a free loopback
     port; yields the base URL once /readyz answers."""
     port = free_port()
+    # one shared metrics folder per server (prometheus_client multiprocess mode), so /metrics
+    # sums every worker process
+    metrics_dir = tempfile.mkdtemp(prefix="boxoffice-bench-metrics-")
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", *app, "--host", "127.0.0.1",
          "--port", str(port), "--log-level", "warning", "--no-access-log",
          *(["--workers", str(workers)] if workers > 1 else [])],
-        env={**os.environ, **(env or {})},
+        env={**os.environ, "PROMETHEUS_MULTIPROC_DIR": metrics_dir, **(env or {})},
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -50,6 +55,7 @@ def uvicorn_server(env: dict[str, str] | None = None,
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+        shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 @dataclass

@@ -214,14 +214,12 @@ async def run_wrk(name: str, url: str, key: str, jobs: list, concurrency: int,
 
 
 async def metric(client: httpx2.AsyncClient, name: str, processes: int = 1) -> int:
-    """A process-local counter from /metrics; -1 with several server processes (each answer
-    would be one random process's)."""
-    if processes > 1:
-        return -1
+    """A counter from /metrics, summed over every server process (prometheus_client's
+    multiprocess mode: `uvicorn_server` shares one PROMETHEUS_MULTIPROC_DIR)."""
     text = (await client.get("/metrics")).text
     for line in text.splitlines():
         if line.startswith(f"boxoffice_{name} "):
-            return int(line.split()[1])
+            return int(float(line.split()[1]))
     return 0
 
 

@@ -67,7 +67,7 @@ def record_locks() -> None:
 
 async def phase(name: str, jobs: list[Any], concurrency: int) -> list[Any]:
     sem = asyncio.Semaphore(concurrency)
-    before = Counter(metrics.COUNTERS)
+    before = {n: metrics.value(n) for n in ("txn_commits_total", "txn_conflicts_total")}
     busy = 0
 
     async def one(job: Any) -> Any:
@@ -80,8 +80,8 @@ async def phase(name: str, jobs: list[Any], concurrency: int) -> list[Any]:
                 return None
 
     results = await asyncio.gather(*[one(j) for j in jobs])
-    commits = metrics.COUNTERS["txn_commits_total"] - before["txn_commits_total"]
-    conflicts = metrics.COUNTERS["txn_conflicts_total"] - before["txn_conflicts_total"]
+    commits = int(metrics.value("txn_commits_total") - before["txn_commits_total"])
+    conflicts = int(metrics.value("txn_conflicts_total") - before["txn_conflicts_total"])
     attempts = commits + conflicts
     print(f"  {name:<10} {len(jobs):>5} calls  {commits:>5} commits  {conflicts:>5} retried "
           f"({conflicts / max(1, attempts):6.1%} of attempts aborted)  TRY_AGAIN {busy}",

@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route, WebSocketRoute
 
-from boxoffice import db
+from boxoffice import db, metrics, tracing
 from boxoffice.graphql_view import BoxofficeGraphQL
 from boxoffice.http import ops
 from boxoffice.http.middleware import surface_middleware
@@ -73,8 +73,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         async with open_state(settings) as state:
             app.state.boxoffice = state
             yield
+        metrics.process_exit()  # a clean exit drops this process's live gauges
 
-    return Starlette(
+    app = Starlette(
         routes=[
             # public reads answered from rendered responses, persisted queries (APQ)
             Route("/graphql", PublicReads(graphql, settings.response_cache_mb << 20),
@@ -92,3 +93,5 @@ def create_app(settings: Settings | None = None) -> Starlette:
                     *surface_middleware(settings)[1:]],
         lifespan=lifespan,
     )
+    tracing.instrument_app(app)  # OTEL_ENABLED=on: request, asyncpg and Redis spans
+    return app

@@ -54,8 +54,10 @@ def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     from boxoffice import logs
+    from boxoffice.multiproc import for_serve
 
     _require_secret()
+    for_serve(args.workers)  # one metrics folder for every worker process (boxoffice/metrics.py)
     uvicorn.run(
         "boxoffice.asgi:app",
         host=args.host,
@@ -69,10 +71,12 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 
 def cmd_worker(args: argparse.Namespace) -> None:
+    from boxoffice.tracing import instrument_worker
     from workers.settings import WorkerSettings
     from workers.supervisor import run_supervised
 
     _require_secret()
+    instrument_worker()  # OTEL_ENABLED=on: the worker's asyncpg and Redis spans
     run_supervised(WorkerSettings)  # restarts the arq worker when Redis or Postgres drops
 
 

@@ -23,6 +23,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from boxoffice.multiproc import fresh_dir
+
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "deploy" / "nginx-cluster.conf.template"
 
@@ -123,6 +125,8 @@ def run(p: ClusterPlan) -> int:
               file=sys.stderr)
         return 2
     procfile = write_run_dir(p)
+    # every API process and worker writes its metrics here; a scrape of any one shows all
+    fresh_dir(p.run_dir / "prometheus")
     child = subprocess.Popen([honcho, "start", "--no-colour", "-f", str(procfile),
                               "-d", str(p.run_dir)], start_new_session=True)
 

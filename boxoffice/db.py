@@ -157,6 +157,8 @@ async def serializable(
             return result
         except RETRYABLE as exc:
             metrics.inc("txn_conflicts_total")
+            if attempt + 1 < attempts:
+                metrics.count_retry()
             if on_retry is not None:
                 on_retry(attempt, exc)
             if attempt + 1 >= attempts:

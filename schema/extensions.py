@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors, SchemaExtension
 
+import schema.metrics
 from boxoffice.outage import MESSAGE as OUTAGE_MESSAGE
 from boxoffice.outage import is_unavailable
 from schema.context import Context
@@ -84,7 +85,8 @@ def _code_of(error: GraphQLError) -> str:
 
 
 EXTENSIONS: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
-    LogContext,  # first: the operation name is on every record the others log
+    schema.metrics.OperationMetrics,  # first: its timing wraps the others (schema/metrics.py)
+    LogContext,  # the operation name is on every record the others log
     ApiKeyGate,
     # parse, limit (depth, aliases, worst-case cost, introspection) and validate each distinct
     # document once, in a cache bounded in bytes (schema/documents.py, schema/limits.py)

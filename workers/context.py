@@ -12,7 +12,7 @@ import asyncio
 import logging
 from typing import Any
 
-from boxoffice import db
+from boxoffice import db, metrics
 from boxoffice.notify import build_channels
 from boxoffice.payments.sandbox import SandboxGateway
 from boxoffice.services.deps import Deps
@@ -51,5 +51,6 @@ async def startup(ctx: Ctx) -> None:
 
 
 async def shutdown(ctx: Ctx) -> None:
+    metrics.process_exit()
     if ctx.get("owns_pool"):
         await db.close_pool()

@@ -29,6 +29,7 @@ from workers.holds import (
     reconcile_free_seats,
     sweep_expired_holds,
 )
+from workers.jobmetrics import job_started
 from workers.notifications import (
     deliver_notification,
     deliver_notifications,
@@ -75,6 +76,7 @@ class WorkerSettings:
     on_startup = startup
     on_shutdown = shutdown
     # no redis_settings here: the builder passes them from Settings (redis_settings() below)
+    on_job_start = job_started  # the job-lag gauge (workers/jobmetrics.py)
     allow_abort_jobs = False  # nothing aborts: a stale expiry job no-ops instead
     keep_result = 5
     # deferred jobs fire up to ~poll_delay late (docs/stack.md); expiry targets seconds, not minutes

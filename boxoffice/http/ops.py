@@ -12,10 +12,11 @@ import asyncio
 import hmac
 import time
 
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
-from boxoffice import db, metrics
+from boxoffice import db, metrics, scrapegauges
 from boxoffice.auth import bearer, verify_api_key
 from boxoffice.state import AppState
 
@@ -82,4 +83,5 @@ async def metrics_endpoint(request: Request) -> Response:
     if state.settings.env != "dev" and not await is_operator(request):
         return JSONResponse({"error": "operator credentials required"}, status_code=401,
                             headers={"WWW-Authenticate": "Bearer"})
-    return PlainTextResponse(metrics.render(), media_type="text/plain; version=0.0.4")
+    await scrapegauges.refresh(state.redis)
+    return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)

@@ -26,6 +26,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from boxoffice import metrics
 from boxoffice.realtime.config import RealtimeConfig
 from boxoffice.realtime.local import LocalSubscriber
 from boxoffice.realtime.upstream import Upstream
@@ -101,6 +102,7 @@ class Hub:
         the upstream is down, and the reconnect will resubscribe and resync this subscriber)."""
         sub = LocalSubscriber(self._config.queue_size)
         self._locals.setdefault(channel, set()).add(sub)
+        metrics.SUBSCRIBERS.inc()
         try:
             up = self._upstream
             if up is None or channel not in up.channels:
@@ -116,6 +118,7 @@ class Hub:
                             log.warning("upstream subscribe %s failed", channel, exc_info=True)
             yield sub
         finally:
+            metrics.SUBSCRIBERS.dec()
             subs = self._locals.get(channel)
             if subs is not None:
                 subs.discard(sub)

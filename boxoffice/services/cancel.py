@@ -7,7 +7,7 @@ cancel hands seats to waiters exactly like an expiry does."""
 
 from __future__ import annotations
 
-from boxoffice import db
+from boxoffice import db, metrics
 from boxoffice.auth import User
 from boxoffice.services.deps import Deps
 from boxoffice.services.jobs import cancel_expiry
@@ -17,6 +17,7 @@ from boxoffice.services.reservations import get_reservation
 from boxoffice.services.reserve import parse_id
 
 
+@metrics.booking("cancel")
 async def cancel_reservation(deps: Deps, user: User, reservation_id_raw: str) -> CancelOutcome:
     rid = parse_id(reservation_id_raw)
     existing = await get_reservation(rid) if rid else None

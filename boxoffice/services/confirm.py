@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from boxoffice import db, rediskeys
+from boxoffice import db, metrics, rediskeys
 from boxoffice.auth import User
 from boxoffice.payments.gateway import PaymentGateway
 from boxoffice.services import ratelimit
@@ -171,6 +171,7 @@ async def _replay(deps: Deps, gateway: PaymentGateway, rid: int, user: User, key
         await asyncio.sleep(0.05)
 
 
+@metrics.booking("confirm")
 async def confirm_reservation(deps: Deps, gateway: PaymentGateway, user: User,
                               reservation_id_raw: str, payment_token: str,
                               idempotency_key: str) -> ConfirmOutcome:

@@ -12,7 +12,7 @@ import asyncio
 import logging
 from collections import defaultdict
 
-from boxoffice import db
+from boxoffice import db, metrics
 from boxoffice.services.deps import Deps
 from boxoffice.services.offers import Handover, announce, read_waiters, release_and_offer
 
@@ -22,6 +22,7 @@ _DUE = """status = 'HELD' AND expires_at <= now()
           AND (payment_pending_until IS NULL OR payment_pending_until <= now())"""
 
 
+@metrics.booking("expiry")
 async def expire_reservation(deps: Deps, reservation_id: int,
                              show_id: int | None = None) -> Handover | None:
     """Expire one reservation if it is due; returns what was released and offered, or None.

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 import asyncpg
 
-from boxoffice import db, rediskeys
+from boxoffice import db, metrics, rediskeys
 from boxoffice.auth import User
 from boxoffice.echo import clip
 from boxoffice.ids import parse_id
@@ -154,6 +154,7 @@ async def show_seats(show_id: int) -> list[SeatPos]:
     return [SeatPos(r["label"], r["row"], r["x"], r["y"], r["status"] == "FREE") for r in rows]
 
 
+@metrics.booking("reserve")
 async def reserve_seats(deps: Deps, user: User, show_id_raw: str, seats: Sequence[str],
                         session_id: str | None = None) -> ReserveOutcome:
     s = deps.settings
