@@ -26,6 +26,7 @@ LATE_LIMIT = 15.0  # the bound: no hold HELD more than this past its expiry
 RECOVERY_LIMIT = 10.0  # the bound: the service answers again within this after a fault
 CLIENT_TIMEOUT = 10.0
 FANS = 8
+API_APPLICATION_NAME = "bo-matrix-api"
 USERS_PER_FAN = 6
 
 RESERVE = """mutation R($i: ReserveInput!) { reserve(input: $i) { __typename
@@ -94,7 +95,7 @@ class Rig:
         self.labels = [r["label"] for r in await self.conn.fetch(
             "SELECT label FROM show_seat WHERE show = $1 ORDER BY id LIMIT 120", self.show_id)]
         self.redis.start()
-        self.api = self.spawn("serve", "--port", str(self.port))
+        self.api = self.spawn_api()
         self.worker = self.spawn("worker")
         await self.wait_answering(within=60)
         self._tasks = [asyncio.create_task(self._probe()),
@@ -102,6 +103,12 @@ class Rig:
 
     def spawn(self, *args: str, **env: str) -> Process:
         return Process(list(args), {**self.env, **env})
+
+    def spawn_api(self) -> Process:
+        """`boxoffice serve`; its sessions are told apart from the worker's in
+        pg_stat_activity by their application_name."""
+        return self.spawn("serve", "--port", str(self.port), DATABASE_URL=self.env[
+            "DATABASE_URL"] + f"?application_name={API_APPLICATION_NAME}")
 
     async def close(self) -> None:
         self._stop_watch.set()
