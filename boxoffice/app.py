@@ -44,7 +44,7 @@ async def open_state(settings: Settings) -> AsyncIterator[AppState]:
         await db.pool().fetchval("SELECT 1")
         await realtime.start()  # subscription fan-out hub and seat-map cache refresher
         yield AppState(settings=settings, redis=redis, arq=arq,
-                       gateway=SandboxGateway(redis), realtime=realtime)
+                       gateway=SandboxGateway.from_settings(redis, settings), realtime=realtime)
     finally:
         await realtime.stop()
         await arq.aclose()

@@ -117,6 +117,9 @@ class Settings:
     database_read_url: str | None = None
     # GraphiQL headers pre-filled only in dev (GRAPHIQL=off is `graphiql` above)
     graphiql_headers: dict[str, str] = field(default_factory=dict)
+    # the sandbox gateway's injected faults, for drills (boxoffice/payments/sandbox.py)
+    sandbox_latency_seconds: tuple[float, float] = (0.0, 0.0)
+    sandbox_failure_rate: float = 0.0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -145,6 +148,10 @@ class Settings:
             ),
             smtp_from=os.environ.get("SMTP_FROM") or "BoxOffice <tickets@boxoffice.local>",
             notify_max_attempts=_int("NOTIFY_MAX_ATTEMPTS", 6),
+            notify_backoff_seconds=_float("NOTIFY_BACKOFF_SECONDS", 2.0),
+            notify_backoff_max_seconds=_float("NOTIFY_BACKOFF_MAX_SECONDS", 300.0),
+            sandbox_latency_seconds=_range("SANDBOX_LATENCY_SECONDS"),
+            sandbox_failure_rate=_float("SANDBOX_FAILURE_RATE", 0.0),
             ticket_signing_keys=os.environ.get("TICKET_SIGNING_KEYS") or None,
             **_surface_from_env(),
             response_cache_mb=_int("RESPONSE_CACHE_MB", 32),
@@ -154,6 +161,15 @@ class Settings:
             booking_isolation=_isolation(),
             graphiql_headers=_graphiql_headers(),
         )
+
+
+def _range(name: str) -> tuple[float, float]:
+    """`0.5` (fixed) or `0.2-1.5` (uniform between): seconds."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return (0.0, 0.0)
+    lo, _, hi = raw.partition("-")
+    return (float(lo), float(hi or lo))
 
 
 def _surface_from_env() -> dict[str, Any]:
