@@ -20,10 +20,12 @@ import redis
 
 from devtools import localsvc
 
-needs_binaries = pytest.mark.skipif(
-    not (localsvc.have_postgres_binaries() and localsvc.have_redis_binary()),
-    reason="no Postgres or redis-server binaries on this machine",
-)
+
+def _require_binaries() -> None:
+    # make test runs on machines with the Debian postgresql and redis-server packages: their
+    # absence is a broken setup, reported as a failure, never a silent skip
+    assert localsvc.have_postgres_binaries() and localsvc.have_redis_binary(), \
+        "no Postgres or redis-server binaries on this machine"
 
 
 async def _select_one(url: str) -> int:
@@ -42,8 +44,8 @@ async def _drop_database(url: str, dbname: str) -> None:
         await conn.close()
 
 
-@needs_binaries
 def test_local_postgres_and_redis_start_answer_and_stop() -> None:
+    _require_binaries()
     # stop only what this test started: a dev server or this very session may be using them
     pg_was_up = localsvc.postgres_answers(localsvc.PG_PORT)
     redis_was_up = localsvc.redis_answers(localsvc.REDIS_PORT)
