@@ -15,14 +15,17 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx2
-from gql import Client, GraphQLRequest
-from gql.transport.websockets import WebsocketsTransport
+
+# re-exported: the acceptance tests subscribe with the realtime tests' client
+from tests.realtime.support import Subscription as Subscription
+from tests.realtime.support import subscribed as subscribed
+from tests.realtime.support import transport as transport
 
 BIN = str(Path(sys.executable).parent / "boxoffice")
 ROOT = Path(__file__).resolve().parents[2]
@@ -176,61 +179,6 @@ class Api:
 
 def codes(body: dict[str, Any]) -> list[str | None]:
     return [(e.get("extensions") or {}).get("code") for e in body.get("errors") or []]
-
-
-# --- GraphQL over websockets --------------------------------------------------------------
-
-def transport(server: Process, init_payload: dict[str, Any]) -> WebsocketsTransport:
-    # gql offers the legacy graphql-ws protocol first unless told otherwise (docs/stack.md)
-    return WebsocketsTransport(url=server.ws, init_payload=init_payload,
-                               subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL])
-
-
-@dataclass
-class Subscription:
-    """One subscription running in the background; its results land in `events`."""
-
-    events: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
-    error: BaseException | None = None
-    done: asyncio.Event = field(default_factory=asyncio.Event)
-
-    async def next(self, within: float = 5.0) -> dict[str, Any]:
-        getter = asyncio.ensure_future(self.events.get())
-        finished = asyncio.ensure_future(self.done.wait())
-        await asyncio.wait({getter, finished}, timeout=within,
-                           return_when=asyncio.FIRST_COMPLETED)
-        finished.cancel()
-        if getter.done():
-            return getter.result()
-        getter.cancel()
-        if self.error is not None:
-            raise self.error
-        raise TimeoutError(f"no event within {within:.1f}s (done={self.done.is_set()})")
-
-
-@contextlib.asynccontextmanager
-async def subscribed(server: Process, init_payload: dict[str, Any], query: str,
-                     variables: dict[str, Any]) -> AsyncIterator[Subscription]:
-    sub = Subscription()
-    async with Client(transport=transport(server, init_payload)) as session:
-
-        async def run() -> None:
-            try:
-                async for result in session.subscribe(
-                        GraphQLRequest(query, variable_values=variables)):
-                    sub.events.put_nowait(result)
-            except Exception as exc:
-                sub.error = exc
-            finally:
-                sub.done.set()
-
-        task = asyncio.create_task(run())
-        try:
-            yield sub
-        finally:
-            task.cancel()
-            with contextlib.suppress(BaseException):
-                await task
 
 
 async def eventually(check: Any, within: float, every: float = 0.1) -> Any:

@@ -13,7 +13,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx2
 from gql import Client, GraphQLRequest
@@ -102,7 +102,15 @@ async def graphql(url: str, api_key: str, query: str, variables: dict[str, Any] 
     return body["data"]  # type: ignore[no-any-return]
 
 
-def transport(server: Server, init_payload: dict[str, Any]) -> WebsocketsTransport:
+class HasWebsocket(Protocol):
+    """Anything that serves GraphQL over websockets (a test uvicorn, an acceptance process)."""
+
+    @property
+    def ws(self) -> str: ...
+
+
+def transport(server: HasWebsocket, init_payload: dict[str, Any]) -> WebsocketsTransport:
+    # gql offers the legacy graphql-ws protocol first unless told otherwise (docs/stack.md)
     return WebsocketsTransport(url=server.ws, init_payload=init_payload,
                                subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL])
 
@@ -145,7 +153,7 @@ class Subscription:
 
 
 @contextlib.asynccontextmanager
-async def subscribed(server: Server, init_payload: dict[str, Any], query: str,
+async def subscribed(server: HasWebsocket, init_payload: dict[str, Any], query: str,
                      variables: dict[str, Any]) -> AsyncIterator[Subscription]:
     sub = Subscription()
     async with Client(transport=transport(server, init_payload)) as session:
