@@ -98,6 +98,18 @@ async def _movies_and_cinemas(info: Info[Any, None], hits: Sequence[SearchHit],
     return found_movies, found_cinemas
 
 
+async def seat_map_snapshot(info: Info[Any, None],
+                            show_id: strawberry.ID) -> catalog.SeatMapSnapshot:
+    """The show's seat map from the per-operation loader; a bad or unknown id is a coded error."""
+    sid = parse_id(show_id)
+    if sid is None:
+        raise bad_input("showId is not a show id", "showId")
+    snapshot = await info.context.loaders.seat_map.load(sid)
+    if snapshot is None:
+        raise coded(f"no show {sid}", NOT_FOUND, field="showId")
+    return snapshot
+
+
 @strawberry.type
 class CatalogQuery:
     @strawberry.field
@@ -137,10 +149,4 @@ class CatalogQuery:
 
     @strawberry.field
     async def seat_map(self, info: Info[Any, None], show_id: strawberry.ID) -> SeatMap:
-        sid = parse_id(show_id)
-        if sid is None:
-            raise bad_input("showId is not a show id", "showId")
-        snapshot = await info.context.loaders.seat_map.load(sid)
-        if snapshot is None:
-            raise coded(f"no show {sid}", NOT_FOUND, field="showId")
-        return SeatMap.from_snapshot(snapshot)
+        return SeatMap.from_snapshot(await seat_map_snapshot(info, show_id))

@@ -7,8 +7,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from resolvers.catalog import parse_id
-from schema.errors import NOT_FOUND, bad_input, coded
+from resolvers.catalog import seat_map_snapshot
 from schema.types.seatlayout import SeatLayout
 
 
@@ -17,10 +16,4 @@ class SeatLayoutQuery:
     @strawberry.field(description="The show's seats, positions, categories and prices, without "
                       "statuses; pair it with seatMap { version layoutVersion statusString }.")
     async def seat_layout(self, info: Info[Any, None], show_id: strawberry.ID) -> SeatLayout:
-        sid = parse_id(show_id)
-        if sid is None:
-            raise bad_input("showId is not a show id", "showId")
-        snapshot = await info.context.loaders.seat_map.load(sid)
-        if snapshot is None:
-            raise coded(f"no show {sid}", NOT_FOUND, field="showId")
-        return SeatLayout.from_snapshot(snapshot)
+        return SeatLayout.from_snapshot(await seat_map_snapshot(info, show_id))
