@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass
 
 import asyncpg
 
@@ -58,13 +57,6 @@ log = logging.getLogger(__name__)
 REPLAY_WAIT_SECONDS = 2.0
 
 
-@dataclass(frozen=True)
-class _Claim:
-    payment_id: int
-    amount: int
-    currency: str
-
-
 class _Duplicate(Exception):
     pass
 
@@ -75,7 +67,7 @@ class _Early(Exception):
 
 
 async def _claim(conn: asyncpg.Connection, rid: int, user: User, key: str, fingerprint: str,
-                 grace: int) -> _Claim:
+                 grace: int) -> Claim:
     res = await lock_reservation(conn, rid)
     assert res is not None
     if await conn.fetchval(
@@ -110,24 +102,23 @@ async def _claim(conn: asyncpg.Connection, rid: int, user: User, key: str, finge
                updated_at = now() WHERE id = $1""",
         rid, grace,
     )
-    return _Claim(payment_id, res["amount"], res["currency"])
+    return Claim(payment_id, rid, res["amount"], res["currency"], gateway_key(user.id, key))
 
 
-async def _settle(deps: Deps, gateway: PaymentGateway, rid: int, user: User, claim: _Claim,
-                  token: str, key: str) -> ConfirmOutcome:
-    c = Claim(claim.payment_id, rid, claim.amount, claim.currency, gateway_key(user.id, key))
+async def _settle(deps: Deps, gateway: PaymentGateway, user: User, claim: Claim,
+                  token: str) -> ConfirmOutcome:
     try:
         charge = await asyncio.wait_for(
             gateway.charge(amount=claim.amount, currency=claim.currency, token=token,
-                           idempotency_key=c.key),
+                           idempotency_key=claim.key),
             deps.settings.payment_gateway_timeout_seconds,
         )
     except Exception as exc:  # timeout, 5xx, lost answer: the outcome is unknown
         log.warning("payment %s: gateway charge failed (%s: %s); looking it up",
                     claim.payment_id, type(exc).__name__, exc)
-        return await resolve_unknown(deps, gateway, c, user)
+        return await resolve_unknown(deps, gateway, claim, user)
     try:
-        return await apply_charge(deps, gateway, c, user, charge)
+        return await apply_charge(deps, gateway, claim, user, charge)
     except Exception:
         await release_for_takeover(claim.payment_id)  # a retry settles it at once
         raise
@@ -163,8 +154,8 @@ async def _replay(deps: Deps, gateway: PaymentGateway, rid: int, user: User, key
             p["id"], takeover_after_seconds(s),
         )
         if taken:
-            return await _settle(deps, gateway, rid, user,
-                                 _Claim(p["id"], p["amount"], p["currency"]), token, key)
+            return await _settle(deps, gateway, user, Claim(
+                p["id"], rid, p["amount"], p["currency"], gateway_key(user.id, key)), token)
         if time.monotonic() > deadline:
             raise PaymentInterrupted("A payment with this idempotencyKey is still in progress; "
                                      "retry in a few seconds")
@@ -208,4 +199,4 @@ async def confirm_reservation(deps: Deps, gateway: PaymentGateway, user: User,
         return early.outcome
     except _Duplicate:
         return await _replay(deps, gateway, rid, user, idempotency_key, payment_token)
-    return await _settle(deps, gateway, rid, user, claim, payment_token, idempotency_key)
+    return await _settle(deps, gateway, user, claim, payment_token)
