@@ -4,7 +4,9 @@ Every row is keyed on its natural unique key (city name, postal code, cinema in 
 cinema, seat label in hall, movie title, show = hall + start) and inserted only when missing,
 with set-based `INSERT … SELECT … WHERE NOT EXISTS` (no sequence values burnt on re-runs), so a
 second run changes nothing. Show times are whole half-hours in Asia/Kolkata counted from today's
-date there, so two runs on the same day produce the same schedule.
+date there. The demo keeps only the slots still ahead when it runs, so every show it makes is
+upcoming at any hour (a later run's slots are a subset of an earlier one's the same day: it adds
+nothing), and its days reach one further so a week of shows lies ahead even late in the day.
 """
 
 from __future__ import annotations
@@ -120,7 +122,7 @@ CINEMAS = [
 POSTAL_CODES = [(c.postal_code, c.city, round(c.lat + 0.0021, 4), round(c.lng - 0.0017, 4))
                 for c in CINEMAS]
 
-DEMO_DAYS = 7
+DEMO_DAYS = 8  # today (its slots still ahead) and the seven days after
 DEMO_SLOTS = ((10, 0), (14, 0), (19, 0))  # small on purpose: every API test seeds afresh
 SCALE_DAYS = 5
 SCALE_SLOTS = ((9, 30), (12, 30), (15, 30), (18, 30), (21, 30))
@@ -167,12 +169,15 @@ async def seed_demo() -> None:
         halls = await upsert_cinemas(conn, CINEMAS, cities)
         specs = []
         times = schedule(today_ist(), DEMO_DAYS, DEMO_SLOTS)
+        now = datetime.now(IST)
         for k, (key, spec) in enumerate(halls.items()):
             r = k % len(ROTATION)
             lineup = spec.lineup or tuple(ROTATION[r:] + ROTATION[:r])
             offset = timedelta(minutes=30 * (k % 2))  # neighbouring halls start apart
+            # only slots still ahead; the lineup is indexed over the whole schedule, so a show
+            # plays the same movie whichever slots have passed
             specs += [ShowSpec(movies[lineup[i % len(lineup)]], key, t + offset)
-                      for i, t in enumerate(times)]
+                      for i, t in enumerate(times) if t + offset > now]
         created = await insert_shows(conn, specs, PRICES, CURRENCY, skip_existing=True)
     log.info("seed-demo: %d new shows in %.1fs", len(created), time.monotonic() - started)
 
