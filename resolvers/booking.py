@@ -12,16 +12,15 @@ from strawberry.types import Info
 from boxoffice.db import Busy
 from boxoffice.logs import set_reservation
 from boxoffice.services import outcomes as o
-from boxoffice.services.bookings import get_booking
 from boxoffice.services.cancel import cancel_reservation
 from boxoffice.services.confirm import confirm_reservation
-from boxoffice.services.reservations import get_reservation
+from boxoffice.services.ownership import own_booking, own_reservation
 from boxoffice.services.reserve import parse_id, reserve_seats
 from boxoffice.services.settlement import PaymentInterrupted
 from boxoffice.services.waitingroom import admission_check
 from resolvers.waitingroom import refusal_type
 from schema.context import Context
-from schema.errors import TRY_AGAIN, bad_input, coded, forbidden
+from schema.errors import TRY_AGAIN, bad_input, coded
 from schema.permissions import require_user
 from schema.types import booking as t
 from schema.types.enums import ReservationStatus
@@ -70,7 +69,7 @@ def queued_type(v: o.QueuedOutcome) -> t.Queued:
 
 
 def _common(v: object) -> object:
-    """Map outcomes shared by several unions; raise for FORBIDDEN."""
+    """Map outcomes shared by several unions."""
     match v:
         case o.InvalidOutcome():
             return t.InvalidRequest(message=v.message, field=v.field)
@@ -78,8 +77,6 @@ def _common(v: object) -> object:
             return t.RateLimited(message=v.message, retry_after_seconds=v.retry_after_seconds)
         case o.NotFoundOutcome():
             return t.NotFound(message=v.message)
-        case o.ForbiddenOutcome():
-            raise forbidden(v.message)
         case o.ReservationView():
             return reservation_type(v)
         case o.BookingView():
@@ -93,21 +90,13 @@ class BookingQuery:
     async def reservation(
         self, info: Info[Context, None], id: strawberry.ID
     ) -> t.Reservation | None:
-        user = require_user(info)
-        rid = parse_id(id)
-        view = await get_reservation(rid) if rid else None
-        if view is None or view.user_id != user.id:
-            return None  # someone else's answers exactly like a missing one
-        return reservation_type(view)
+        view = await own_reservation(require_user(info).id, id)
+        return reservation_type(view) if view else None
 
     @strawberry.field(description="A booking of the caller's (owner only).")
     async def booking(self, info: Info[Context, None], id: strawberry.ID) -> t.Booking | None:
-        user = require_user(info)
-        bid = parse_id(id)
-        view = await get_booking(bid) if bid else None
-        if view is None or view.user_id != user.id:
-            return None  # someone else's answers exactly like a missing one
-        return booking_type(view)
+        view = await own_booking(require_user(info).id, id)
+        return booking_type(view) if view else None
 
     @strawberry.field(description="The caller's place in a show's queue, null when not queued.")
     async def queue_position(self, info: Info[Context, None],

@@ -154,5 +154,5 @@ class Subscription:
                                                           user.id)) as views:
                 async for view in views:
                     yield reservation_type(view)
-        except (feeds.UnknownReservation, feeds.NotOwner):  # someone else's == missing
+        except feeds.UnknownReservation:  # missing or someone else's
             raise coded("no such reservation", NOT_FOUND, field="id") from None

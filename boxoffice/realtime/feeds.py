@@ -18,7 +18,7 @@ from boxoffice.realtime.hub import Hub
 from boxoffice.realtime.local import RESYNC
 from boxoffice.services.deps import Deps
 from boxoffice.services.outcomes import QueuedOutcome, ReservationView
-from boxoffice.services.reservations import get_reservation
+from boxoffice.services.ownership import own_reservation
 from boxoffice.services.seatcache import SeatMapSnapshot, get_seat_map
 from boxoffice.services.seatevents import bump_version_above
 from boxoffice.services.showclosed import is_closed_message, seat_map_closed
@@ -32,11 +32,7 @@ class UnknownShow(LookupError):
 
 
 class UnknownReservation(LookupError):
-    pass
-
-
-class NotOwner(PermissionError):
-    pass
+    """Missing or someone else's: the two answer alike (boxoffice.services.ownership)."""
 
 
 @dataclass(frozen=True)
@@ -120,11 +116,9 @@ async def reservation_updates(hub: Hub, reservation_id: int,
     """The reservation as it is now, then each change of it, until a final status."""
 
     async def current() -> ReservationView:
-        view = await get_reservation(reservation_id)
+        view = await own_reservation(user_id, reservation_id)
         if view is None:
             raise UnknownReservation(reservation_id)
-        if view.user_id != user_id:
-            raise NotOwner(reservation_id)
         return view
 
     # the channel carries the show's hash tag: read the reservation once to learn its show

@@ -1,5 +1,5 @@
 """cancel_reservation: owner only, HELD -> CANCELLED and seats FREE; idempotent. Another
-user's reservation answers NotFound, exactly like a missing one.
+user's reservation answers NotFound, exactly like a missing one (boxoffice.services.ownership).
 
 A confirmed reservation is returned unchanged: cancelling never releases a booked seat. The
 freed seats go to the waiting queue in the same transaction (boxoffice.services.offers), so a
@@ -13,16 +13,15 @@ from boxoffice.services.deps import Deps
 from boxoffice.services.jobs import cancel_expiry
 from boxoffice.services.offers import announce, read_waiters, release_and_offer
 from boxoffice.services.outcomes import CancelOutcome, NotFoundOutcome
-from boxoffice.services.reservations import get_reservation
-from boxoffice.services.reserve import parse_id
+from boxoffice.services.ownership import own_reservation
 
 
 @metrics.booking("cancel")
 async def cancel_reservation(deps: Deps, user: User, reservation_id_raw: str) -> CancelOutcome:
-    rid = parse_id(reservation_id_raw)
-    existing = await get_reservation(rid) if rid else None
-    if rid is None or existing is None or existing.user_id != user.id:
-        return NotFoundOutcome("No such reservation")  # someone else's == missing
+    existing = await own_reservation(user.id, reservation_id_raw)
+    if existing is None:
+        return NotFoundOutcome("No such reservation")
+    rid = existing.id
     if existing.status != "HELD":
         return existing
     waiters = await read_waiters(deps.redis, existing.show_id)  # before, never inside, the txn

@@ -35,8 +35,8 @@ from boxoffice.services.outcomes import (
     RateLimitedOutcome,
     ReservationExpiredOutcome,
 )
-from boxoffice.services.reservations import get_reservation, lock_reservation
-from boxoffice.services.reserve import parse_id
+from boxoffice.services.ownership import own_reservation
+from boxoffice.services.reservations import lock_reservation
 from boxoffice.services.settlement import (
     EXPIRED_MESSAGE,
     Claim,
@@ -167,15 +167,15 @@ async def confirm_reservation(deps: Deps, gateway: PaymentGateway, user: User,
                               reservation_id_raw: str, payment_token: str,
                               idempotency_key: str) -> ConfirmOutcome:
     s = deps.settings
-    rid = parse_id(reservation_id_raw)
     if not payment_token or len(payment_token) > 200:
         return InvalidOutcome("A payment token is required", "paymentToken")
     if not idempotency_key or len(idempotency_key) > 200 or not idempotency_key.isprintable():
         return InvalidOutcome("idempotencyKey must be 1-200 printable characters",
                               "idempotencyKey")
-    reservation = await get_reservation(rid) if rid else None
-    if rid is None or reservation is None or reservation.user_id != user.id:
-        return NotFoundOutcome("No such reservation")  # someone else's == missing
+    reservation = await own_reservation(user.id, reservation_id_raw)
+    if reservation is None:
+        return NotFoundOutcome("No such reservation")
+    rid = reservation.id
 
     if await db.pool().fetchval(
         'SELECT 1 FROM payment WHERE "user" = $2 AND idempotency_key = $1',

@@ -80,13 +80,6 @@ class NotFoundOutcome:
     message: str
 
 
-@dataclass(frozen=True)
-class ForbiddenOutcome:
-    """The object exists but belongs to someone else (resolvers raise FORBIDDEN)."""
-
-    message: str = "This reservation belongs to another user"
-
-
 ReserveOutcome = (
     ReservationView | SeatsTakenOutcome | QueuedOutcome | InvalidOutcome | RateLimitedOutcome
 )
@@ -97,6 +90,5 @@ ConfirmOutcome = (
     | NotFoundOutcome
     | InvalidOutcome
     | RateLimitedOutcome
-    | ForbiddenOutcome
 )
-CancelOutcome = ReservationView | NotFoundOutcome | ForbiddenOutcome
+CancelOutcome = ReservationView | NotFoundOutcome
