@@ -72,7 +72,7 @@ def apq_path(query: str, variables: dict[str, object]) -> str:
 
 async def run(args: argparse.Namespace) -> None:
     from benchmarks.fanout import prepare
-    from boxoffice.seed import seed_demo
+    from devtools.seed import seed_demo
 
     show_id, labels, key, tokens = await prepare(rows=10, per_row=20)
     await seed_demo()

@@ -337,7 +337,7 @@ def worker_process(env: dict[str, str]) -> Iterator[None]:
 
 
 async def prepare(args: argparse.Namespace) -> tuple[int, str, list[str]]:
-    from boxoffice.seed import seed_demo, seed_scale
+    from devtools.seed import seed_demo, seed_scale
     from tests.factories import truncate_all
 
     await ensure_migrated(os.environ["DATABASE_URL"])

@@ -47,7 +47,6 @@ import httpx2  # noqa: E402
 from boxoffice import db  # noqa: E402
 from boxoffice.auth import create_api_key, hash_key  # noqa: E402
 from boxoffice.migrate import ensure_migrated  # noqa: E402
-from boxoffice.seed import seed_demo, seed_scale  # noqa: E402
 from boxoffice.services import catalog  # noqa: E402
 from boxoffice.services.search import (  # noqa: E402
     SearchRequest,
@@ -55,6 +54,7 @@ from boxoffice.services.search import (  # noqa: E402
     prepare_search,
     search_page,
 )
+from devtools.seed import seed_demo, seed_scale  # noqa: E402
 
 SEARCH = (ROOT / "frontend_contract" / "operations" / "Search.graphql").read_text()
 FORUM = {"lat": 12.9346, "lng": 77.6113}

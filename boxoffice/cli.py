@@ -29,7 +29,7 @@ def cmd_migrate(args: argparse.Namespace) -> None:
 
 
 def cmd_seed_demo(args: argparse.Namespace) -> None:
-    from boxoffice.seed import seed_demo, seed_scale
+    from devtools.seed import seed_demo, seed_scale
 
     async def go() -> None:
         await seed_demo()

@@ -40,7 +40,7 @@ async def _prepare() -> tuple[str, str]:
     from boxoffice.auth import create_api_key, get_or_create_user, issue_token
     from boxoffice.db import with_pool
     from boxoffice.migrate import migrate
-    from boxoffice.seed import seed_demo
+    from devtools.seed import seed_demo
 
     await migrate()
 

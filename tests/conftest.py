@@ -117,7 +117,7 @@ async def api(app: Any) -> AsyncIterator[Api]:
 
 @pytest.fixture
 async def demo(clean: None) -> None:
-    from boxoffice.seed import seed_demo
+    from devtools.seed import seed_demo
 
     await seed_demo()
 

@@ -254,7 +254,7 @@ async def test_changed_layout_and_prices_reseat_idle_shows_only(api: Any) -> Non
 
 
 async def test_adopts_the_demo_catalog_by_name_and_leaves_its_shows_alone(api: Any) -> None:
-    from boxoffice.seed import seed_demo
+    from devtools.seed import seed_demo
 
     await seed_demo()
     tables = ("city", "cinema", "cinema_hall")

@@ -13,7 +13,7 @@ import asyncpg
 import pytest
 
 from boxoffice import db
-from boxoffice.seed import IST, today_ist
+from devtools.seed import IST, today_ist
 
 OPS = Path(__file__).resolve().parents[2] / "frontend_contract" / "operations"
 SEARCH = (OPS / "Search.graphql").read_text()

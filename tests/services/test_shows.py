@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from boxoffice import db
-from boxoffice.seed import MARVEL, PRICES, seed_demo, seed_scale
 from boxoffice.services.shows import ShowSpecError, create_show
+from devtools.seed import MARVEL, PRICES, seed_demo, seed_scale
 
 CATALOG_TABLES = ["city", "postal_code", "cinema", "cinema_hall", "seat_category", "cinema_seat",
                   "movie", "show", "show_price", "show_seat"]
