@@ -22,6 +22,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import threading
@@ -72,7 +73,10 @@ class Block:
 
 
 def fenced_blocks() -> list[Block]:
-    blocks, lang, start, body = [], None, 0, []  # type: ignore[var-annotated]
+    blocks: list[Block] = []
+    body: list[str] = []
+    lang: str | None = None
+    start = 0
     for number, line in enumerate(README.read_text().splitlines(), 1):
         if line.startswith("```"):
             if lang is None:
@@ -307,6 +311,18 @@ def _recreate_database(url: str) -> None:
     worker.join()
 
 
+def _install(*tools: str) -> None:
+    """What the examples say they need (curl, jq), from Debian's packages when missing."""
+    missing = [t for t in tools if shutil.which(t) is None]
+    if missing:
+        install = ["apt-get", "install", "-y", "--no-install-recommends", *missing]
+        env = {"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
+        if subprocess.run(install, env=env, capture_output=True).returncode != 0:
+            subprocess.run(["apt-get", "update"], env=env, check=True, capture_output=True)
+            subprocess.run(install, env=env, check=True, capture_output=True)
+    assert [t for t in tools if shutil.which(t) is None] == [], "apt-get could not install them"
+
+
 @dataclass
 class DevServer:
     port: int
@@ -361,6 +377,7 @@ class Run:
 
 @pytest.fixture(scope="module")
 def run(dev_server: DevServer, tmp_path_factory: pytest.TempPathFactory) -> Run:
+    _install("curl", "jq")
     blocks = [(k, b) for k, b in shell_blocks() if k in RUN]
     parts = ["set -euo pipefail"]
     for key, block in blocks:
