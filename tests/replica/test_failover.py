@@ -3,12 +3,12 @@
 A real pair (tests/pgpair.py) with `synchronous_standby_names = 'standby'`: every COMMIT the
 primary acknowledges is already flushed on the standby. An API process runs with a multi-host
 `DATABASE_URL` (`…@primary,standby/db?target_session_attrs=read-write`). Fans reserve and confirm
-in a burst; mid-burst the primary and all its backends get SIGKILL (a lost machine) and the
-standby is promoted by hand (tests/replica/test_auto_failover.py lets pg_auto_failover do it,
-the burst is shared: tests/replica/burst.py). The process must
-find the new primary by itself, and every booking that `confirm` returned must be on it, with its
-tickets and seats, and no seat sold twice. The recovery time (SIGKILL to the first booking
-reserved and confirmed after it) is printed; the bound (< 15 s) is a figure for the README, not an assertion.
+in a burst; mid-burst the primary and all its backends get SIGKILL (a lost machine) and the standby
+is promoted by hand (tests/replica/test_auto_failover.py lets pg_auto_failover do it, the burst is
+shared: tests/replica/burst.py). The process must find the new primary by itself, and every booking
+that `confirm` returned must be on it, with its tickets and seats, and no seat sold twice. The
+recovery time (SIGKILL to the first booking reserved and confirmed after it) is printed; the bound
+(< 15 s) is a figure for the README, not an assertion.
 """
 
 from __future__ import annotations
