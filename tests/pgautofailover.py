@@ -24,8 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.pgpair import BIN, free_port
-from tests.replica.burst import kill_postmaster
+from tests.pgpair import BIN, free_port, kill_postmaster
 
 PACKAGE = "postgresql-15-auto-failover"
 
@@ -74,6 +73,15 @@ class Node:
 
     def pid(self) -> int:
         return int((self.data / "postmaster.pid").read_text().split()[0])
+
+    def running_postmaster(self) -> int | None:
+        """The postmaster's pid if it still runs: postmaster.pid outlives a SIGKILL, and its
+        number may since belong to another process."""
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            pid = self.pid()
+            if str(self.data).encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
+                return pid
+        return None
 
 
 @dataclass
@@ -146,8 +154,8 @@ class Formation:
         """A lost machine: SIGKILL the node's keeper (pg_autoctl and its services) and its
         Postgres with every backend. Killing Postgres alone is no failover: the keeper restarts
         it within a second or two on the same node."""
-        postmaster = node.pid()
-        assert node.proc is not None
+        postmaster = node.running_postmaster()
+        assert node.proc is not None and postmaster is not None
         with contextlib.suppress(ProcessLookupError):
             os.killpg(node.proc.pid, signal.SIGKILL)
         kill_postmaster(postmaster)
@@ -170,8 +178,9 @@ class Formation:
             except subprocess.TimeoutExpired:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(node.proc.pid, signal.SIGKILL)
-            with contextlib.suppress(FileNotFoundError, ValueError, IndexError):
-                kill_postmaster(node.pid())  # a Postgres that outlived its keeper
+            postmaster = node.running_postmaster()
+            if postmaster is not None:  # a Postgres that outlived its keeper
+                kill_postmaster(postmaster)
 
 
 @contextlib.contextmanager

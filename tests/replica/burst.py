@@ -6,10 +6,8 @@ standby, tests/replica/test_failover.py; pg_auto_failover, tests/replica/test_au
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -35,15 +33,6 @@ def cli(env: dict[str, str], *args: str) -> str:
                           text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr[-2000:]
     return proc.stdout
-
-
-def kill_postmaster(pid: int) -> None:
-    """SIGKILL a postmaster and every backend it forked: nothing gets to flush or say bye."""
-    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True,
-                              check=False).stdout.split()
-    for p in [pid, *map(int, children)]:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(p, signal.SIGKILL)
 
 
 def show_file(path: Path) -> Path:

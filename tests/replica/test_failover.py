@@ -21,8 +21,8 @@ from typing import Any
 import asyncpg
 import pytest
 
-from tests.pgpair import PgPair, pg_pair
-from tests.replica.burst import assert_nothing_lost, burst_across_crash, kill_postmaster, prepare
+from tests.pgpair import PgPair, kill_postmaster, pg_pair
+from tests.replica.burst import assert_nothing_lost, burst_across_crash, prepare
 
 
 @pytest.fixture(scope="module")
