@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import redis as sync_redis
 
@@ -96,7 +97,7 @@ class SentinelSet:
                      for s in self.sentinels}
             if len(ports) != 1 or old in ports:
                 return False
-            role = sync_redis.Redis(port=ports.pop()).role()
+            role: Any = sync_redis.Redis(port=ports.pop()).role()
             return bool(role[0] == b"master")
         _wait(f"a Sentinel failover away from {old}", switched, timeout)
         return self.primary()
@@ -121,8 +122,10 @@ def sentinel_set(base: Path, sentinels: int = 3) -> Iterator[SentinelSet]:
     try:
         primary = s.start_server()
         replica = s.start_server(replica_of=primary)
-        _wait("the replica in sync", lambda: sync_redis.Redis(port=replica).info(
-            "replication")["master_link_status"] == "up")
+        def in_sync() -> bool:
+            info: Any = sync_redis.Redis(port=replica).info("replication")
+            return bool(info["master_link_status"] == "up")
+        _wait("the replica in sync", in_sync)
         for _ in range(sentinels):
             s.start_sentinel(primary, quorum=sentinels // 2 + 1)
         for port in s.sentinels:

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 import redis as sync_redis
 from broadcaster import Broadcast
+from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from boxoffice.redisconn import arq_pool, pubsub_backend, redis_client
@@ -29,7 +30,7 @@ T = TypeVar("T")
 
 
 @pytest.fixture
-def sentinels(tmp_path: Path) -> AsyncIterator[SentinelSet]:
+def sentinels(tmp_path: Path) -> Iterator[SentinelSet]:
     with sentinel_set(tmp_path) as s:
         yield s
 
@@ -77,7 +78,7 @@ async def test_every_client_follows_the_primary_through_a_failover(
         settings: Settings, sentinels: SentinelSet) -> None:
     assert settings.redis_sentinels == tuple(("127.0.0.1", p) for p in sentinels.sentinels)
     first = sentinels.primary()
-    redis = redis_client(settings)
+    redis: Redis = redis_client(settings)
     arq = arq_pool(settings)
     broadcast = Broadcast(backend=pubsub_backend(settings.redis_url, settings))
     try:
