@@ -7,8 +7,6 @@ import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
-from arq import create_pool
-from arq.connections import RedisSettings
 from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -22,6 +20,7 @@ from boxoffice.http.publicreads import PublicReads
 from boxoffice.outage import OutageAsTryAgain
 from boxoffice.payments.sandbox import SandboxGateway
 from boxoffice.realtime import Realtime
+from boxoffice.redisconn import arq_pool, redis_client
 from boxoffice.settings import Settings, get_settings
 from boxoffice.state import AppState
 from boxoffice.ticket_routes import check_ticket_keys, ticket_keys
@@ -36,8 +35,8 @@ async def open_state(settings: Settings) -> AsyncIterator[AppState]:
     owns_pool = db.engine().pool is None  # tests and the CLI may have started it already
     if owns_pool:
         await db.start_pool()
-    redis: Redis = Redis.from_url(settings.redis_url)
-    arq = await create_pool(RedisSettings.from_dsn(settings.redis_url))
+    redis: Redis = redis_client(settings)  # REDIS_URL, or the primary the sentinels name
+    arq = arq_pool(settings)
     realtime = Realtime(redis, settings.redis_url)
     try:
         await redis.ping()

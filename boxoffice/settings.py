@@ -55,6 +55,10 @@ class Settings:
     database_url: str
     redis_url: str
     secret_key: str
+    # Redis Sentinel (boxoffice/redisconn.py): where to ask for the primary of which master;
+    # unset, REDIS_URL's host is the primary
+    redis_sentinels: tuple[tuple[str, int], ...] = ()
+    redis_sentinel_master: str = "boxoffice"
     hold_seconds: int = 300
     offer_seconds: int = 300
     rate_limits_enabled: bool = True
@@ -127,6 +131,8 @@ class Settings:
         return cls(
             database_url=os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
             redis_url=os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL,
+            redis_sentinels=_sentinels(os.environ.get("REDIS_SENTINELS", "")),
+            redis_sentinel_master=os.environ.get("REDIS_SENTINEL_MASTER") or "boxoffice",
             secret_key=os.environ.get("SECRET_KEY") or _DEV_SECRET,
             hold_seconds=_int("HOLD_SECONDS", 300),
             offer_seconds=_int("OFFER_SECONDS", 300),
@@ -161,6 +167,16 @@ class Settings:
             booking_isolation=_isolation(),
             graphiql_headers=_graphiql_headers(),
         )
+
+
+def _sentinels(raw: str) -> tuple[tuple[str, int], ...]:
+    """`host:port,host:port` (the port defaults to Sentinel's 26379)."""
+    found = []
+    for item in (i.strip() for i in raw.split(",")):
+        if item:
+            host, _, port = item.rpartition(":") if ":" in item else (item, "", "26379")
+            found.append((host.strip("[]"), int(port)))
+    return tuple(found)
 
 
 def _range(name: str) -> tuple[float, float]:

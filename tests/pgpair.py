@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -39,6 +40,15 @@ def _run(cmd: list[str], timeout: float = 60) -> None:
                           check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
+
+
+def kill_postmaster(pid: int) -> None:
+    """SIGKILL a postmaster and every backend it forked: nothing gets to flush or say bye."""
+    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True,
+                              check=False).stdout.split()
+    for p in [pid, *map(int, children)]:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(p, signal.SIGKILL)
 
 
 @dataclass

@@ -1,75 +1,113 @@
-"""The README's Sentinel configuration works as written: a real Redis and a real Sentinel (the
-Debian redis-server binary in sentinel mode) on free ports; redis-py's `master_for` and arq's
-`RedisSettings(sentinel=True)` find the primary through the sentinel and use it."""
+"""REDIS_SENTINELS: the runtime's Redis clients (boxoffice/redisconn.py) reach the primary the
+Sentinels name, and follow it when they fail over.
+
+A real primary, replica and three Sentinels (tests/redissentinel.py). The plain client, arq's
+pool and the pub/sub backend are built from Settings read from the environment, as every
+process builds them; after the primary is SIGKILLed and the Sentinels promote the replica, the
+same client objects work against the new primary and a new pub/sub connection subscribes there.
+The whole application across a failover: tests/realtime/test_sentinel_failover.py.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import subprocess
-from collections.abc import AsyncIterator, Iterator
+import time
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
-from arq.connections import RedisSettings, create_pool
+import redis as sync_redis
+from broadcaster import Broadcast
 from redis.asyncio import Redis
-from redis.asyncio.sentinel import Sentinel
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from tests.pgpair import free_port
+from boxoffice.redisconn import arq_pool, pubsub_backend, redis_client
+from boxoffice.settings import Settings
+from tests.redissentinel import SentinelSet, sentinel_set
 
-
-@contextlib.contextmanager
-def _server(args: list[str]) -> Iterator[subprocess.Popen[bytes]]:
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        yield proc
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-
-
-async def _answers(port: int) -> None:
-    for _ in range(200):
-        r = Redis(port=port)
-        try:
-            if await r.ping():
-                return
-        except RedisConnectionError:
-            pass
-        finally:
-            await r.aclose()
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"nothing answers on port {port}")
+T = TypeVar("T")
 
 
 @pytest.fixture
-async def sentinel_pair(tmp_path: Path) -> AsyncIterator[tuple[int, list[tuple[str, int]]]]:
-    primary, sentinel = free_port(), free_port()
-    conf = tmp_path / "sentinel.conf"
-    conf.write_text(f"port {sentinel}\nbind 127.0.0.1\ndir {tmp_path}\n"
-                    f"sentinel monitor boxoffice 127.0.0.1 {primary} 1\n")
-    with _server(["redis-server", "--port", str(primary), "--bind", "127.0.0.1",
-                  "--save", "", "--appendonly", "no", "--dir", str(tmp_path)]), \
-            _server(["redis-server", str(conf), "--sentinel"]):
-        await _answers(primary)
-        await _answers(sentinel)
-        yield primary, [("127.0.0.1", sentinel)]
+def sentinels(tmp_path: Path) -> Iterator[SentinelSet]:
+    with sentinel_set(tmp_path) as s:
+        yield s
 
 
-async def test_readme_sentinel_configuration_reaches_the_primary(sentinel_pair):
-    primary, sentinels = sentinel_pair
-    redis = Sentinel(sentinels, socket_timeout=0.5).master_for("boxoffice", db=0)
-    arq = await create_pool(RedisSettings(host=sentinels, sentinel=True,
-                                          sentinel_master="boxoffice"))
-    direct = Redis(port=primary)
+@pytest.fixture
+def settings(sentinels: SentinelSet, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    for name, value in sentinels.env.items():
+        monkeypatch.setenv(name, value)
+    return Settings.from_env()
+
+
+async def _retry(call: Callable[[], Awaitable[T]], within: float = 20) -> T:
+    """A call that may meet a connection the failover broke (or no primary yet)."""
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            return await call()
+        except (RedisConnectionError, OSError):
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.1)
+
+
+async def _received(broadcast: Broadcast, channel: str, publish: Callable[[], Awaitable[Any]],
+                    on_port: int) -> str:
+    """Subscribe, check the subscription is on that server, publish, return what arrives."""
+    async with broadcast.subscribe(channel) as subscriber:
+        assert sync_redis.Redis(port=on_port).pubsub_numsub(channel) == [(channel.encode(), 1)]
+        await publish()
+        event = await asyncio.wait_for(subscriber.get(), 5)
+        return str(event.message)
+
+
+def test_settings_read_the_sentinels(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REDIS_SENTINELS", "s1:26380, s2 ,[::1]:26381")
+    monkeypatch.delenv("REDIS_SENTINEL_MASTER", raising=False)
+    settings = Settings.from_env()
+    assert settings.redis_sentinels == (("s1", 26380), ("s2", 26379), ("::1", 26381))
+    assert settings.redis_sentinel_master == "boxoffice"
+    monkeypatch.setenv("REDIS_SENTINELS", "")
+    assert Settings.from_env().redis_sentinels == ()  # REDIS_URL's host is the primary
+
+
+async def test_every_client_follows_the_primary_through_a_failover(
+        settings: Settings, sentinels: SentinelSet) -> None:
+    assert settings.redis_sentinels == tuple(("127.0.0.1", p) for p in sentinels.sentinels)
+    first = sentinels.primary()
+    redis: Redis = redis_client(settings)
+    arq = arq_pool(settings)
+    broadcast = Broadcast(backend=pubsub_backend(settings.redis_url, settings))
     try:
-        await redis.set("seatmap:{show:1}:version", 7)
-        assert await direct.get("seatmap:{show:1}:version") == b"7"
-        job = await arq.enqueue_job("deliver_notifications", _job_id="sentinel-probe")
-        assert job is not None
-        assert await direct.zscore("arq:queue", "sentinel-probe") is not None
+        # before: everything lands on the primary the Sentinels name
+        await redis.set("catalog:epoch", 7)
+        assert sync_redis.Redis(port=first).get("catalog:epoch") == b"7"
+        assert await arq.enqueue_job("deliver_notifications", _job_id="probe-1") is not None
+        assert sync_redis.Redis(port=first).zscore("arq:queue", "probe-1") is not None
+        await broadcast.connect()
+        assert await _received(broadcast, "events:probe", lambda: redis.publish(
+            "events:probe", "before"), first) == "before"
+        await broadcast.disconnect()
+
+        sentinels.kill(first)
+        second = sentinels.wait_failover(first)
+        assert second != first
+
+        # after: the same client objects find the promoted replica by themselves
+        await _retry(lambda: redis.set("catalog:epoch", 8))
+        assert sync_redis.Redis(port=second).get("catalog:epoch") == b"8"
+        assert await _retry(lambda: arq.enqueue_job("deliver_notifications",
+                                                    _job_id="probe-2")) is not None
+        assert sync_redis.Redis(port=second).zscore("arq:queue", "probe-2") is not None
+        # a new pub/sub connection (what the hub builds after a drop) subscribes there
+        broadcast = Broadcast(backend=pubsub_backend(settings.redis_url, settings))
+        await broadcast.connect()
+        assert await _received(broadcast, "events:probe", lambda: redis.publish(
+            "events:probe", "after"), second) == "after"
     finally:
-        await redis.aclose()
+        await broadcast.disconnect()
         await arq.aclose()
-        await direct.aclose()
+        await redis.aclose()

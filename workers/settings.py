@@ -19,9 +19,10 @@ derived from rows (`expire:{id}`, `notify:{id}`); a few seconds is enough to rea
 from __future__ import annotations
 
 from arq import cron, func
-from arq.connections import RedisSettings
+from arq.connections import ArqRedis
 
-from boxoffice.settings import Settings, get_settings
+from boxoffice.redisconn import arq_pool
+from boxoffice.settings import Settings
 from workers.context import shutdown, startup
 from workers.holds import (
     expire_hold,
@@ -41,9 +42,10 @@ from workers.refunds import finish_show_refunds
 from workers.room import advance_rooms
 
 
-def redis_settings(settings: Settings | None = None) -> RedisSettings:
-    """The worker's Redis, resolved when a worker is built (supervisor, tests), not at import."""
-    return RedisSettings.from_dsn((settings or get_settings()).redis_url)
+def redis_pool(settings: Settings | None = None) -> ArqRedis:
+    """The worker's Redis (REDIS_URL or through the sentinels), built for each new worker
+    (supervisor, tests), not at import; the worker closes it."""
+    return arq_pool(settings)
 
 
 EVERY_2S = set(range(0, 60, 2))
@@ -75,7 +77,7 @@ class WorkerSettings:
     ]
     on_startup = startup
     on_shutdown = shutdown
-    # no redis_settings here: the builder passes them from Settings (redis_settings() below)
+    # no redis_settings here: the builder passes a pool built from Settings (redis_pool() above)
     on_job_start = job_started  # the job-lag gauge (workers/jobmetrics.py)
     allow_abort_jobs = False  # nothing aborts: a stale expiry job no-ops instead
     keep_result = 5

@@ -23,7 +23,7 @@ from typing import Any
 from arq.worker import Worker, create_worker
 
 from boxoffice import db
-from workers.settings import redis_settings
+from workers.settings import redis_pool
 
 log = logging.getLogger("workers.supervisor")
 
@@ -53,7 +53,7 @@ class Supervisor:
         kwargs["cron_jobs"] = [copy.copy(c) for c in crons]
         if "ctx" in kwargs:
             kwargs["ctx"] = dict(kwargs["ctx"])  # a fresh ctx per worker, same seed values
-        kwargs.setdefault("redis_settings", redis_settings())  # from Settings, now
+        kwargs.setdefault("redis_pool", redis_pool())  # from Settings, now; the worker closes it
         return create_worker(self._settings_cls, **kwargs)
 
     async def run(self) -> None:

@@ -16,9 +16,9 @@ from redis.asyncio import Redis
 from boxoffice import db
 from boxoffice.catalog_import.fileformat import CatalogFile, CatalogFileError, parse_catalog
 from boxoffice.catalog_import.loader import CatalogConflict, ImportReport, apply_catalog
+from boxoffice.redisconn import redis_client
 from boxoffice.services.responsecache import EPOCH_KEY
 from boxoffice.services.seatcache import bitmap_key, index_key, meta_key
-from boxoffice.settings import get_settings
 
 __all__ = ["CatalogConflict", "CatalogFile", "CatalogFileError", "ImportReport",
            "import_catalog", "import_catalog_file", "parse_catalog"]
@@ -54,7 +54,7 @@ async def import_catalog_file(path: str | Path) -> ImportReport:
 async def _after_commit(show_ids: list[int]) -> None:
     """Drop the cached seat maps of re-seated shows and move the catalog epoch, so every API
     process' response cache stops serving the old catalog (boxoffice/services/responsecache.py)."""
-    redis: Redis = Redis.from_url(get_settings().redis_url)
+    redis: Redis = redis_client()
     try:
         async with redis.pipeline(transaction=False) as pipe:
             for s in show_ids:  # one DEL per show: its keys share a Redis Cluster slot

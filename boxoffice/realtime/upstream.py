@@ -16,6 +16,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from broadcaster import Broadcast
 
+from boxoffice.redisconn import pubsub_backend
+
 log = logging.getLogger(__name__)
 
 OnMessage = Callable[[str, str], None]
@@ -47,7 +49,7 @@ class Upstream:
 
     def __init__(self, redis_url: str, on_message: OnMessage, subscribe_timeout: float) -> None:
         self._timeout = subscribe_timeout
-        self._broadcast = Broadcast(named_url(redis_url, client_name()))
+        self._broadcast = Broadcast(backend=pubsub_backend(named_url(redis_url, client_name())))
         self._on_message = on_message
         self._pumps: dict[str, asyncio.Task[None]] = {}
         self._connected = False

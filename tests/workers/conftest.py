@@ -19,7 +19,7 @@ from arq.worker import Worker, create_worker
 
 from boxoffice import db
 from boxoffice.settings import Settings
-from workers.settings import WorkerSettings, redis_settings
+from workers.settings import WorkerSettings, redis_pool
 
 
 def make_worker(settings: Settings | None = None, *, burst: bool = True, crons: bool = False,
@@ -28,7 +28,7 @@ def make_worker(settings: Settings | None = None, *, burst: bool = True, crons: 
         WorkerSettings,  # type: ignore[arg-type]  # arq's Protocol sees on_startup as a method
         burst=burst, poll_delay=0.05, handle_signals=False,
         ctx={"settings": settings} if settings else {},
-        redis_settings=redis_settings(settings),
+        redis_pool=redis_pool(settings),
         # CronJob objects carry their next run: each worker gets its own copies
         cron_jobs=[copy.copy(c) for c in WorkerSettings.cron_jobs] if crons else [],
         **kwargs,
