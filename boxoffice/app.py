@@ -22,6 +22,7 @@ from boxoffice.http.publicreads import PublicReads
 from boxoffice.outage import OutageAsTryAgain
 from boxoffice.payments.sandbox import SandboxGateway
 from boxoffice.realtime import Realtime
+from boxoffice.redisclient import redis_client
 from boxoffice.settings import Settings, get_settings
 from boxoffice.state import AppState
 from boxoffice.ticket_routes import check_ticket_keys, ticket_keys
@@ -36,9 +37,9 @@ async def open_state(settings: Settings) -> AsyncIterator[AppState]:
     owns_pool = db.engine().pool is None  # tests and the CLI may have started it already
     if owns_pool:
         await db.start_pool()
-    redis: Redis = Redis.from_url(settings.redis_url)
+    redis: Redis = redis_client(settings)
     arq = await create_pool(RedisSettings.from_dsn(settings.redis_url))
-    realtime = Realtime(redis, settings.redis_url)
+    realtime = Realtime(redis, settings)
     try:
         await redis.ping()
         await db.pool().fetchval("SELECT 1")
