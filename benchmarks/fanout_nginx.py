@@ -16,8 +16,11 @@ tests/realtime/node/fanout.mjs) or by Python client processes (`--client python`
 generator competes with the servers for the same cores, so each run also prints the CPU every
 party used per event (API processes, nginx, the client, everything else on the machine).
 
+`--no-deflate` (Node client only) does not offer permessage-deflate, which browsers do: a
+what-if that shows what compressing every frame per connection costs the servers and the client.
+
 Usage: python -m benchmarks.fanout_nginx [--subscribers 1000] [--api 3] [--rounds 10]
-       [--client node|python]
+       [--client node|python] [--no-deflate]
 """
 
 from __future__ import annotations
@@ -62,22 +65,24 @@ def start_cluster(api: int, run_dir: Path) -> tuple[subprocess.Popen[bytes], str
     return proc, f"http://127.0.0.1:{found.group(2)}", [int(p) for p in found.group(3).split()]
 
 
-def spawn_node(args: list[str]) -> subprocess.Popen[str]:
+def spawn_node(args: list[str], deflate: bool) -> subprocess.Popen[str]:
     """tests/realtime/node/fanout.mjs (its `ws` dependency installed from the lockfile once)."""
     if not (NODE_DIR / "node_modules" / "ws").exists():
         subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=NODE_DIR, check=True,
                        capture_output=True, timeout=180)
     node = shutil.which("node") or "node"
     return subprocess.Popen([node, str(NODE_DIR / "fanout.mjs"), *args],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                            env={**os.environ, "FANOUT_DEFLATE": "1" if deflate else "0"})
 
 
 class Clients:
     """The subscribers' side: Node (one process) or Python (`--clients` processes)."""
 
-    def __init__(self, kind: str, processes: int) -> None:
+    def __init__(self, kind: str, processes: int, deflate: bool = True) -> None:
         self.kind = kind
         self.processes = processes
+        self.deflate = deflate
         self._node: subprocess.Popen[str] | None = None
         self._pipes: list[Connection] = []
         self._procs: list[Any] = []
@@ -92,7 +97,8 @@ class Clients:
         loop = asyncio.get_running_loop()
         if self.kind == "node":
             self._node = await loop.run_in_executor(
-                None, spawn_node, [",".join(ws_urls), key, str(show_id), str(total)])
+                None, spawn_node, [",".join(ws_urls), key, str(show_id), str(total)],
+                self.deflate)
             assert self._node.stdout is not None
             line = await loop.run_in_executor(None, self._node.stdout.readline)
             assert line.strip() == "ready", line
@@ -151,9 +157,11 @@ async def measure(args: argparse.Namespace, ws_urls: list[str], base: str, label
 
     show_id, labels, key, tokens = await prepare(rows=10, per_row=20)
     redis = Redis.from_url(os.environ["REDIS_URL"])
-    clients = Clients(args.client, args.clients)
+    clients = Clients(args.client, args.clients, deflate=not args.no_deflate)
     total = await clients.start(ws_urls, key, show_id, args.subscribers)
-    print(f"[{label}] {total} subscribers connected ({args.client} client); upstream SUBSCRIBEs "
+    deflate = "no deflate" if args.no_deflate and args.client == "node" else "deflate"
+    print(f"[{label}] {total} subscribers connected ({args.client} client, {deflate}); "
+          f"upstream SUBSCRIBEs "
           f"for the show's channel: {dict(await redis.pubsub_numsub(seats_channel(show_id)))}")
     meter = CpuMeter({**groups, f"{args.client} client": clients.pids,
                       "coordinator (this process)": [os.getpid()]})
@@ -199,6 +207,8 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=10)
     ap.add_argument("--client", choices=("node", "python"), default="node")
     ap.add_argument("--clients", type=int, default=2, help="Python client processes")
+    ap.add_argument("--no-deflate", action="store_true",
+                    help="Node client: no permessage-deflate (what-if)")
     ap.add_argument("--gap", type=float, default=0.5)
     ap.add_argument("--no-baseline", action="store_true")
     args: Any = ap.parse_args()

@@ -2,6 +2,7 @@
 // graphql-transport-ws (the `ws` package, permessage-deflate as browsers negotiate it), one
 // Node process, arrival stamped on the wall clock the coordinator also uses.
 // Usage: node fanout.mjs URLS(comma-separated) API_KEY SHOW_ID N
+// FANOUT_DEFLATE=0 in the environment: do not offer permessage-deflate (a what-if: browsers do)
 // Prints "ready" once every subscription has its snapshot; on "stop" (stdin) prints the
 // arrivals of delta events as one JSON line [[version, unixSeconds], ...] and exits.
 import { createInterface } from "node:readline";
@@ -20,7 +21,8 @@ let snapshotted = 0;
 
 function open(i) {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(urls[i % urls.length], "graphql-transport-ws");
+    const ws = new WebSocket(urls[i % urls.length], "graphql-transport-ws",
+                             { perMessageDeflate: process.env.FANOUT_DEFLATE !== "0" });
     sockets.push(ws);
     let first = true;
     ws.on("open", () => ws.send(JSON.stringify({ type: "connection_init", payload: { apiKey } })));
