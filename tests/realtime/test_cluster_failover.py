@@ -142,6 +142,7 @@ class Watcher:
     async def _connection(self) -> None:
         async with websockets.connect(self.url, open_timeout=10,
                                       subprotocols=[Subprotocol("graphql-transport-ws")]) as ws:
+            assert ws.response is not None
             self.upstreams.append(ws.response.headers.get("X-Boxoffice-Upstream", "?"))
             await ws.send(json.dumps({"type": "connection_init", "payload": {"apiKey": self.key}}))
             assert json.loads(await ws.recv())["type"] == "connection_ack"
@@ -200,6 +201,7 @@ async def change_seats(http: httpx2.AsyncClient, url: str, key: str, show_id: in
     mine: list[str] = []
     headers = {"X-API-Key": key, "Authorization": f"Bearer {token}"}
     while not stop.is_set():
+        variables: dict[str, Any]
         if mine and rng.random() < 0.4:
             query, variables = CANCEL, {"id": mine.pop(rng.randrange(len(mine)))}
         else:
