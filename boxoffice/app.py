@@ -37,7 +37,7 @@ async def open_state(settings: Settings) -> AsyncIterator[AppState]:
         await db.start_pool()
     redis: Redis = redis_client(settings)  # REDIS_URL, or the primary the sentinels name
     arq = arq_pool(settings)
-    realtime = Realtime(redis, settings.redis_url)
+    realtime = Realtime(redis, settings)
     try:
         await redis.ping()
         await db.pool().fetchval("SELECT 1")

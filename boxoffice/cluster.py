@@ -5,6 +5,10 @@ It renders `deploy/nginx-cluster.conf.template` and a Procfile into a run direct
 `honcho start` on them, waits until every API process and nginx answer `/readyz`, prints
 `cluster ready <url>` and then waits for honcho (Ctrl-C or SIGTERM stops everything; honcho
 also stops the whole set when any one process exits, so a broken process is never hidden).
+An API process that dies after start-up (a crash, an OOM kill) is restarted a second later by
+its Procfile line, as systemd's Restart=always would: meanwhile nginx sends its requests and
+reconnecting websockets to the others, and the rest of the cluster stays up. One that cannot
+start at all still fails the launch (every process must answer /readyz within 60 s).
 Every process gets the launcher's environment (DATABASE_URL, REDIS_URL, SECRET_KEY, …).
 """
 
@@ -81,7 +85,8 @@ def render_procfile(p: ClusterPlan) -> str:
     bin_dir = Path(sys.executable).parent
     boxoffice = bin_dir / "boxoffice"
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-    lines = [f"api{i + 1}: exec {boxoffice} serve --host 127.0.0.1 --port {port}"
+    lines = [f"api{i + 1}: while :; do {boxoffice} serve --host 127.0.0.1 --port {port}; "
+             f"echo 'api{i + 1} exited; restarting in 1 s' >&2; sleep 1; done"
              for i, port in enumerate(p.api_ports)]
     lines += [f"worker{i + 1}: exec {boxoffice} worker" for i in range(p.workers)]
     lines.append(f"nginx: exec {nginx} -p {p.run_dir} -c {p.run_dir}/nginx.conf "

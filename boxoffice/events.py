@@ -1,5 +1,5 @@
 """Pub/sub channel names shared by the publishers (services/seatevents.py) and the realtime
-hub (boxoffice/realtime/, our interface over broadcaster). Redis pub/sub is at most once, so
+hub (boxoffice/realtime/, over redis-py's PubSub). Redis pub/sub is at most once, so
 every seat event carries the show's version and subscribers resync on a gap. The names
 themselves live with every other Redis name in boxoffice/rediskeys.py.
 """

@@ -22,12 +22,16 @@ from boxoffice.auth import bearer, read_token, verify_api_key
 from boxoffice.http import jsonbody
 from boxoffice.http.gate import API_CLIENT_STATE
 from boxoffice.http.responses import send_error
+from boxoffice.http.wsnext import SharedPayloadHandler
 from boxoffice.state import AppState
 from boxoffice.web import graphiql_page, wants_graphiql
 from schema.context import Context
 
 
 class BoxofficeGraphQL(GraphQL[Context, None]):
+    # a seat-map event shared by many subscribers is JSON-encoded once (boxoffice/http/wsnext.py)
+    graphql_transport_ws_handler_class = SharedPayloadHandler
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)

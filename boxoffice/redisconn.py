@@ -7,8 +7,8 @@ so after a Sentinel failover each broken connection is rebuilt against the promo
 host and port are not used then.
 
 Users: the API's client and arq pool (boxoffice/app.py), the worker's arq pool
-(workers/settings.py), the realtime hub's pub/sub connection (through broadcaster,
-`pubsub_backend`) and the catalog import's cache drop.
+(workers/settings.py), the realtime hub's pub/sub clients (boxoffice/realtime/__init__.py) and
+the catalog import's cache drop.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 from arq.connections import ArqRedis
-from broadcaster._backends.redis import RedisBackend
 from redis.asyncio import Redis
 from redis.asyncio.connection import parse_url
 from redis.asyncio.sentinel import Sentinel, SentinelConnectionPool
@@ -73,18 +72,3 @@ def arq_pool(settings: Settings | None = None) -> ArqRedis:
     """arq's client (enqueueing in the API, polling in the worker) from the same settings."""
     return redis_client(settings, redis_class=ArqRedis,
                         socket_connect_timeout=ARQ_CONNECT_TIMEOUT)
-
-
-class _ClientBackend(RedisBackend):
-    """broadcaster's Redis backend on a client built here: its own constructor only takes a URL
-    and would always connect to that URL's host, never through the sentinels."""
-
-    def __init__(self, client: Redis, url: str) -> None:
-        super().__init__(url)  # its queue and ready event; its URL client is never connected
-        self._conn = client
-        self._pubsub = client.pubsub()
-
-
-def pubsub_backend(url: str, settings: Settings | None = None) -> RedisBackend:
-    """A broadcaster backend whose publish and subscribe connections come from redis_client."""
-    return _ClientBackend(redis_client(settings, url=url), url)

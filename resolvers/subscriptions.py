@@ -17,6 +17,7 @@ from cachetools import LRUCache
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import Info
 
+from boxoffice.http.wsnext import CURRENT_SINK
 from boxoffice.lrucache import bounded
 from boxoffice.realtime import feeds
 from boxoffice.services.catalog import SeatMapSnapshot
@@ -113,11 +114,21 @@ class Subscription:
                        show_id: strawberry.ID) -> AsyncGenerator[SeatMapEvent, None]:
         sid = _show_id(show_id)
         state = _state(info)
+        sink = CURRENT_SINK.get()  # over graphql-transport-ws (boxoffice/http/wsnext.py)
         try:
             async with aclosing(feeds.seat_map_updates(state.realtime.hub, state.redis,
                                                        sid)) as updates:
+                first = True
                 async for update in updates:
-                    yield _event(update)
+                    event = _event(update)
+                    # an event another subscriber of this document already got is written
+                    # as those bytes; the first one of each goes the ordinary way
+                    if not first and sink is not None and await sink.send(event):
+                        continue
+                    if sink is not None:
+                        sink.pending = event
+                    first = False
+                    yield event
         except feeds.UnknownShow:
             raise coded(f"no show {sid}", NOT_FOUND, field="showId") from None
 

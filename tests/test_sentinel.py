@@ -2,7 +2,7 @@
 Sentinels name, and follow it when they fail over.
 
 A real primary, replica and three Sentinels (tests/redissentinel.py). The plain client, arq's
-pool and the pub/sub backend are built from Settings read from the environment, as every
+pool and the hub's pub/sub client are built from Settings read from the environment, as every
 process builds them; after the primary is SIGKILLed and the Sentinels promote the replica, the
 same client objects work against the new primary and a new pub/sub connection subscribes there.
 The whole application across a failover: tests/realtime/test_sentinel_failover.py.
@@ -18,11 +18,10 @@ from typing import Any, TypeVar
 
 import pytest
 import redis as sync_redis
-from broadcaster import Broadcast
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from boxoffice.redisconn import arq_pool, pubsub_backend, redis_client
+from boxoffice.redisconn import arq_pool, redis_client
 from boxoffice.settings import Settings
 from tests.redissentinel import SentinelSet, sentinel_set
 
@@ -54,14 +53,28 @@ async def _retry(call: Callable[[], Awaitable[T]], within: float = 20) -> T:
             await asyncio.sleep(0.1)
 
 
-async def _received(broadcast: Broadcast, channel: str, publish: Callable[[], Awaitable[Any]],
+async def _received(client: Redis, channel: str, publish: Callable[[], Awaitable[Any]],
                     on_port: int) -> str:
-    """Subscribe, check the subscription is on that server, publish, return what arrives."""
-    async with broadcast.subscribe(channel) as subscriber:
+    """Subscribe (as the realtime hub does: redis-py's PubSub on a client from redis_client),
+    check the subscription is on that server, publish, return what arrives."""
+    pubsub = client.pubsub()
+    try:
+        await pubsub.subscribe(channel)
+        confirmed = await asyncio.wait_for(_next_message(pubsub, "subscribe"), 5)
+        assert confirmed["channel"] == channel.encode()
         assert sync_redis.Redis(port=on_port).pubsub_numsub(channel) == [(channel.encode(), 1)]
         await publish()
-        event = await asyncio.wait_for(subscriber.get(), 5)
-        return str(event.message)
+        event = await asyncio.wait_for(_next_message(pubsub, "message"), 5)
+        return event["data"].decode()
+    finally:
+        await pubsub.aclose()
+
+
+async def _next_message(pubsub: Any, kind: str) -> dict[str, Any]:
+    while True:
+        message = await pubsub.get_message(timeout=1.0)
+        if message is not None and message["type"] == kind:
+            return message
 
 
 def test_settings_read_the_sentinels(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -80,17 +93,15 @@ async def test_every_client_follows_the_primary_through_a_failover(
     first = sentinels.primary()
     redis: Redis = redis_client(settings)
     arq = arq_pool(settings)
-    broadcast = Broadcast(backend=pubsub_backend(settings.redis_url, settings))
+    hub_client: Redis = redis_client(settings)
     try:
         # before: everything lands on the primary the Sentinels name
         await redis.set("catalog:epoch", 7)
         assert sync_redis.Redis(port=first).get("catalog:epoch") == b"7"
         assert await arq.enqueue_job("deliver_notifications", _job_id="probe-1") is not None
         assert sync_redis.Redis(port=first).zscore("arq:queue", "probe-1") is not None
-        await broadcast.connect()
-        assert await _received(broadcast, "events:probe", lambda: redis.publish(
+        assert await _received(hub_client, "events:probe", lambda: redis.publish(
             "events:probe", "before"), first) == "before"
-        await broadcast.disconnect()
 
         sentinels.kill(first)
         second = sentinels.wait_failover(first)
@@ -103,11 +114,11 @@ async def test_every_client_follows_the_primary_through_a_failover(
                                                     _job_id="probe-2")) is not None
         assert sync_redis.Redis(port=second).zscore("arq:queue", "probe-2") is not None
         # a new pub/sub connection (what the hub builds after a drop) subscribes there
-        broadcast = Broadcast(backend=pubsub_backend(settings.redis_url, settings))
-        await broadcast.connect()
-        assert await _received(broadcast, "events:probe", lambda: redis.publish(
+        await hub_client.aclose()
+        hub_client = redis_client(settings)
+        assert await _received(hub_client, "events:probe", lambda: redis.publish(
             "events:probe", "after"), second) == "after"
     finally:
-        await broadcast.disconnect()
+        await hub_client.aclose()
         await arq.aclose()
         await redis.aclose()

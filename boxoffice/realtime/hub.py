@@ -6,8 +6,8 @@ subscriber's bounded inbox (never awaited: a slow client cannot stall the others
 
 Health: every `heartbeat_seconds` the hub publishes on its own health channel and expects the
 message back through the subscriber connection within `heartbeat_timeout`. That checks the
-whole path (socket, broadcaster's reader task, our pumps), which a PING on a command connection
-would not. On failure it drops the upstream, reconnects with backoff, resubscribes every
+whole path (socket, the upstream's reader task), which a PING on a command connection would
+not. On failure it drops the upstream, reconnects with backoff, resubscribes every
 channel that has local subscribers and asks every local subscriber to resync.
 """
 
@@ -20,7 +20,7 @@ import logging
 import random
 import time
 import uuid
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,9 +42,12 @@ class HubStats:
 
 
 class Hub:
-    def __init__(self, redis: Redis, redis_url: str, config: RealtimeConfig) -> None:
+    def __init__(self, redis: Redis, pubsub_client: Callable[[], Redis],
+                 config: RealtimeConfig) -> None:
+        """`redis` publishes heartbeats; `pubsub_client()` builds the client each upstream
+        generation subscribes on (boxoffice/redisconn.py)."""
         self._redis = redis
-        self._url = redis_url
+        self._pubsub_client = pubsub_client
         self._config = config
         self._health_channel = f"boxoffice:hub:{uuid.uuid4().hex}:health"
         self._locals: dict[str, set[LocalSubscriber]] = {}
@@ -158,7 +161,7 @@ class Hub:
     async def _build_upstream(self) -> Upstream:
         """A connected upstream with the health channel and every live channel subscribed,
         proven to deliver (a heartbeat made the round trip)."""
-        up = Upstream(self._url, self._on_message, self._config.heartbeat_timeout)
+        up = Upstream(self._pubsub_client(), self._on_message, self._config.heartbeat_timeout)
         try:
             timeout = self._config.heartbeat_timeout
             await asyncio.wait_for(up.connect(), timeout)
@@ -183,7 +186,7 @@ class Hub:
                 await self._redis.publish(self._health_channel, "ping")
             except Exception:
                 pass  # Redis unreachable: the missing heartbeat below says so
-            # A saturated event loop delays the heartbeat's hops (reader, broadcaster, pump) as
+            # A saturated event loop delays the heartbeat's hops (reader, fan-out) as
             # much as it delays this task's sleep and publish. Time the loop could not give us
             # is not the upstream's fault: discount it, or an overloaded process would
             # "reconnect" and resync every subscriber at the worst possible moment.
@@ -192,7 +195,8 @@ class Hub:
                 self._last_heartbeat += lag
             up = self._upstream
             stale = time.monotonic() - self._last_heartbeat > self._config.heartbeat_timeout
-            if stale and up is not None and up.backlog() > 0:
+            if stale and up is not None and (
+                    time.monotonic() - up.last_read < self._config.heartbeat_timeout):
                 stale = False  # messages are still arriving: behind, not disconnected
             failure = up.failure() if up is not None else "no upstream"
             if failure or stale:

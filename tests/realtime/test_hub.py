@@ -11,7 +11,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from boxoffice.realtime import Hub, RealtimeConfig
+from boxoffice.realtime import Hub, RealtimeConfig, hub_pubsub_client
 from boxoffice.realtime.local import RESYNC, Message, _Resync
 from boxoffice.settings import get_settings
 from tests.realtime.support import hub_connection_ids, sever_hub
@@ -19,7 +19,7 @@ from tests.realtime.support import hub_connection_ids, sever_hub
 
 @contextlib.asynccontextmanager
 async def running_hub(redis: Redis, **config: Any) -> AsyncIterator[Hub]:
-    hub = Hub(redis, get_settings().redis_url,
+    hub = Hub(redis, lambda: hub_pubsub_client(get_settings()),
               RealtimeConfig(**{"heartbeat_seconds": 0.2, "heartbeat_timeout": 0.8, **config}))
     await hub.start()
     try:
@@ -85,3 +85,26 @@ async def test_a_severed_upstream_is_detected_rebuilt_and_subscribers_resync(red
         while item is RESYNC:  # other hubs of this process were severed too
             item = await asyncio.wait_for(inbox.get(), 2)
         assert item == {"after": True}
+
+
+async def test_a_message_published_as_soon_as_subscribe_returns_is_delivered(redis):
+    """subscribe() waits for Redis's confirmation, not just for the command to be written: a
+    publish from another connection right after it cannot overtake the SUBSCRIBE."""
+    async with running_hub(redis) as hub:
+        for n in range(30):
+            channel = f"test:hub:confirmed:{n}"
+            async with hub.subscribe(channel) as inbox:
+                assert await redis.publish(channel, json.dumps({"n": n})) == 1
+                assert await asyncio.wait_for(inbox.get(), 2) == {"n": n}
+
+
+def test_the_upstream_uses_no_private_attributes_of_its_library() -> None:
+    """The hub's pub/sub is redis-py's public PubSub (docs/stack.md): no `_backend`,
+    `_listener`, `_subscribers` lookups that a release could rename."""
+    from pathlib import Path
+
+    from boxoffice.realtime import upstream
+
+    source = Path(upstream.__file__).read_text()
+    for private in ("_backend", "_listener", "_subscribers", "_queue", "getattr("):
+        assert private not in source, private
