@@ -35,7 +35,7 @@ async def open_state(settings: Settings) -> AsyncIterator[AppState]:
     """Open Postgres, Redis, arq and the realtime hub; fail fast if any is unreachable."""
     owns_pool = db.engine().pool is None  # tests and the CLI may have started it already
     if owns_pool:
-        await db.start_pool()
+        await db.start_pool(settings)
     redis: Redis = Redis.from_url(settings.redis_url)
     arq = await create_pool(RedisSettings.from_dsn(settings.redis_url))
     realtime = Realtime(redis, settings.redis_url)
