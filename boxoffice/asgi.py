@@ -7,11 +7,15 @@ everything it opens (tests/test_import_env.py).
 
 from __future__ import annotations
 
+import logging
+
 from starlette.applications import Starlette
 from starlette.types import Receive, Scope, Send
 
 from boxoffice.app import create_app
 from boxoffice.settings import get_settings
+
+log = logging.getLogger(__name__)
 
 
 class LazyApp:
@@ -22,7 +26,19 @@ class LazyApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.app is None:
-            self.app = create_app(get_settings())
+            try:
+                self.app = create_app(get_settings())
+            except Exception as exc:
+                if scope["type"] != "lifespan":
+                    raise
+                # a failed startup, so the server exits (bad TICKET_SIGNING_KEYS, settings):
+                # an exception here would read to uvicorn as "lifespan unsupported" and it
+                # would serve anyway
+                log.exception("the application could not be built")
+                await receive()  # lifespan.startup
+                await send({"type": "lifespan.startup.failed",
+                            "message": f"{type(exc).__name__}: {exc}"})
+                return
         await self.app(scope, receive, send)
 
 

@@ -92,3 +92,15 @@ def test_importing_the_runtime_reads_no_environment() -> None:
     assert not found["engine_built"]
     assert not found["asgi_app_built"]
     assert not found["worker_redis_settings"]
+
+
+def test_a_bad_configuration_still_stops_the_server_at_startup() -> None:
+    """The app is built at the lifespan's startup now, not at import: a configuration that
+    cannot build it (an unparsable TICKET_SIGNING_KEYS) must still make uvicorn exit, not
+    serve 500s."""
+    env = {**os.environ, "TICKET_SIGNING_KEYS": "not-a-key", "BOXOFFICE_ENV": "dev"}
+    out = subprocess.run([sys.executable, "-m", "uvicorn", "boxoffice.asgi:app",
+                          "--host", "127.0.0.1", "--port", "0"], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode != 0, out.stderr
+    assert "TICKET_SIGNING_KEYS" in out.stderr and "Application startup failed" in out.stderr
