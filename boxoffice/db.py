@@ -19,10 +19,9 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from typing import TypeVar
 
@@ -110,30 +109,13 @@ def read_pool() -> asyncpg.Pool:
     return replica.read_pool() or pool()
 
 
-# Set while a booking transaction runs in this task: serializable() refuses to nest.
+# Set while serializable() runs in this task (all its attempts): it refuses to nest.
 _IN_TRANSACTION: ContextVar[bool] = ContextVar("boxoffice_in_transaction", default=False)
 
 
 def in_transaction() -> bool:
     """Whether this task is inside serializable()'s transaction."""
     return _IN_TRANSACTION.get()
-
-
-@contextlib.asynccontextmanager
-async def _transaction() -> AsyncIterator[asyncpg.Connection]:
-    """One attempt: a pooled connection in a transaction at BOOKING_ISOLATION.
-
-    asyncpg's own context managers, not Piccolo's transaction (no query here goes through
-    Piccolo, and its exit leaks the connection when COMMIT raises, docs/stack.md): the pool
-    gets the connection back and the flag is reset whatever COMMIT does."""
-    isolation = get_settings().booking_isolation
-    token = _IN_TRANSACTION.set(True)
-    try:
-        async with pool().acquire() as conn, conn.transaction(
-                isolation=isolation):  # type: ignore[arg-type]
-            yield conn  # lock_timeout is a session setting (boxoffice/dburl.py)
-    finally:
-        _IN_TRANSACTION.reset(token)
 
 
 async def serializable(
@@ -149,24 +131,33 @@ async def serializable(
     if _IN_TRANSACTION.get():
         raise TransactionNestingError("serializable() must not run inside another transaction")
     attempts = (retries if retries is not None else get_settings().serialization_retries) + 1
-    for attempt in range(attempts):
-        try:
-            async with _transaction() as conn:
-                result = await fn(conn)
-            metrics.inc("txn_commits_total")
-            return result
-        except RETRYABLE as exc:
-            metrics.inc("txn_conflicts_total")
-            if attempt + 1 < attempts:
-                metrics.count_retry()
-            if on_retry is not None:
-                on_retry(attempt, exc)
-            if attempt + 1 >= attempts:
-                metrics.inc("txn_retries_exhausted_total")
-                raise RetriesExhausted(str(exc)) from exc
-            # full jitter, growing: spreads colliding requests apart
-            await asyncio.sleep(random.uniform(0, 0.004 * (2 ** min(attempt, 6))))
-        except asyncpg.exceptions.LockNotAvailableError as exc:
-            metrics.inc("txn_lock_timeouts_total")
-            raise LockTimeout(str(exc)) from exc
+    isolation = get_settings().booking_isolation
+    token = _IN_TRANSACTION.set(True)
+    try:
+        for attempt in range(attempts):
+            try:
+                # asyncpg's own context managers, not Piccolo's transaction: the connection
+                # goes back to the pool (rolled back if need be) whatever COMMIT does;
+                # lock_timeout is a session setting (boxoffice/dburl.py)
+                async with pool().acquire() as conn, conn.transaction(
+                        isolation=isolation):  # type: ignore[arg-type]
+                    result = await fn(conn)
+                metrics.inc("txn_commits_total")
+                return result
+            except RETRYABLE as exc:
+                metrics.inc("txn_conflicts_total")
+                if attempt + 1 < attempts:
+                    metrics.count_retry()
+                if on_retry is not None:
+                    on_retry(attempt, exc)
+                if attempt + 1 >= attempts:
+                    metrics.inc("txn_retries_exhausted_total")
+                    raise RetriesExhausted(str(exc)) from exc
+                # full jitter, growing: spreads colliding requests apart
+                await asyncio.sleep(random.uniform(0, 0.004 * (2 ** min(attempt, 6))))
+            except asyncpg.exceptions.LockNotAvailableError as exc:
+                metrics.inc("txn_lock_timeouts_total")
+                raise LockTimeout(str(exc)) from exc
+    finally:
+        _IN_TRANSACTION.reset(token)
     raise AssertionError("unreachable")
