@@ -34,7 +34,7 @@ async def open_state(settings: Settings) -> AsyncIterator[AppState]:
     """Open Postgres, Redis, arq and the realtime hub; fail fast if any is unreachable."""
     owns_pool = db.engine().pool is None  # tests and the CLI may have started it already
     if owns_pool:
-        await db.start_pool()
+        await db.start_pool(settings)
     redis: Redis = redis_client(settings)  # REDIS_URL, or the primary the sentinels name
     arq = arq_pool(settings)
     realtime = Realtime(redis, settings)

@@ -71,13 +71,16 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 
 def cmd_worker(args: argparse.Namespace) -> None:
+    from boxoffice.settings import get_settings
     from boxoffice.tracing import instrument_worker
     from workers.settings import WorkerSettings
     from workers.supervisor import run_supervised
 
     _require_secret()
     instrument_worker()  # OTEL_ENABLED=on: the worker's asyncpg and Redis spans
-    run_supervised(WorkerSettings)  # restarts the arq worker when Redis or Postgres drops
+    # restarts the arq worker when Redis or Postgres drops; the settings, read here once,
+    # are what its pool, Redis and jobs use
+    run_supervised(WorkerSettings, get_settings())
 
 
 def cmd_apikey_create(args: argparse.Namespace) -> None:

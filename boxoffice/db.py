@@ -7,9 +7,10 @@
   double-booking (tests/api/test_burst.py runs the audit at both levels),
 - runs with a bounded `lock_timeout` (a session setting, see boxoffice/dburl.py), so a stuck
   holder cannot pile up requests,
-- refuses to nest (Piccolo silently joins an outer transaction, which would defeat the retry),
-- always releases the connection and resets Piccolo's context variable, even when COMMIT raises
-  (Piccolo 1.38's own `__aexit__` does not: a retry would then run outside any transaction),
+- refuses to nest (a nested attempt would join the outer transaction and defeat the retry),
+- is asyncpg's transaction on a pooled connection, not Piccolo's: the connection goes back to
+  the pool even when COMMIT raises (Piccolo 1.38's `__aexit__` leaks it and its context
+  variable then, docs/stack.md), and nothing in the service layer queries through Piccolo,
 - retries serialization failures, deadlocks and 53200 (see RETRYABLE) a bounded number of
   times with jitter, each
   attempt in a fresh transaction on a fresh connection.
@@ -21,15 +22,15 @@ import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import TypeVar
 
 import asyncpg
-from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
+from piccolo.engine.postgres import PostgresEngine
 
 from boxoffice import metrics, replica
-from boxoffice.dburl import asyncpg_config
-from boxoffice.engine import get_engine
-from boxoffice.settings import get_settings
+from boxoffice.engine import configure_engine, get_engine
+from boxoffice.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -72,14 +73,14 @@ def engine() -> PostgresEngine:
     return get_engine()
 
 
-async def start_pool() -> None:
-    s = get_settings()
-    # the pool connects to the URL the settings hold now (Piccolo passes these to create_pool)
-    await engine().start_connection_pool(
-        **asyncpg_config(s.database_url, s.lock_timeout_ms),
-        min_size=s.db_pool_min, max_size=s.db_pool_max,
-    )
-    await replica.start_read_pool()
+async def start_pool(settings: Settings | None = None) -> None:
+    """Open the primary's pool (and the replica's) from `settings`: the caller's, or the
+    process's (`get_settings()`) for one-shot commands and tests."""
+    s = settings or get_settings()
+    # Piccolo passes the engine's config (and these) to asyncpg.create_pool
+    await configure_engine(s).start_connection_pool(
+        min_size=s.db_pool_min, max_size=s.db_pool_max)
+    await replica.start_read_pool(s)
 
 
 async def close_pool() -> None:
@@ -87,9 +88,9 @@ async def close_pool() -> None:
     await engine().close_connection_pool()
 
 
-async def with_pool(fn: Callable[[], Awaitable[T]]) -> T:
+async def with_pool(fn: Callable[[], Awaitable[T]], settings: Settings | None = None) -> T:
     """Run `fn` with the pools open (one-shot commands: the CLI, `boxoffice dev`)."""
-    await start_pool()
+    await start_pool(settings)
     try:
         return await fn()
     finally:
@@ -108,31 +109,13 @@ def read_pool() -> asyncpg.Pool:
     return replica.read_pool() or pool()
 
 
-class _SerializableTransaction(PostgresTransaction):
-    """A Piccolo transaction at BOOKING_ISOLATION (SERIALIZABLE by default) whose exit cannot
-    leak the connection or context."""
+# Set while serializable() runs in this task (all its attempts): it refuses to nest.
+_IN_TRANSACTION: ContextVar[bool] = ContextVar("boxoffice_in_transaction", default=False)
 
-    async def begin(self) -> None:
-        isolation = get_settings().booking_isolation
-        self.transaction = self.connection.transaction(isolation=isolation)  # type: ignore[arg-type]
-        await self.transaction.start()  # lock_timeout is a session setting (piccolo_conf)
 
-    async def __aexit__(self, exception_type, exception, traceback) -> bool:  # type: ignore[no-untyped-def]
-        try:
-            if exception is not None:
-                if not self._rolled_back:
-                    await self.rollback()
-            elif not self._committed and not self._rolled_back:
-                await self.commit()
-        finally:
-            try:
-                if self.engine.pool:
-                    await self.engine.pool.release(self.connection)
-                else:
-                    await self.connection.close()
-            finally:
-                self.engine.current_transaction.reset(self.context)
-        return exception is None
+def in_transaction() -> bool:
+    """Whether this task is inside serializable()'s transaction."""
+    return _IN_TRANSACTION.get()
 
 
 async def serializable(
@@ -145,28 +128,36 @@ async def serializable(
 
     `fn` may be called several times: it must have no effects outside the transaction.
     """
-    eng = engine()
-    if eng.current_transaction.get() is not None:
+    if _IN_TRANSACTION.get():
         raise TransactionNestingError("serializable() must not run inside another transaction")
     attempts = (retries if retries is not None else get_settings().serialization_retries) + 1
-    for attempt in range(attempts):
-        try:
-            async with _SerializableTransaction(eng, allow_nested=False) as txn:
-                result = await fn(txn.connection)
-            metrics.inc("txn_commits_total")
-            return result
-        except RETRYABLE as exc:
-            metrics.inc("txn_conflicts_total")
-            if attempt + 1 < attempts:
-                metrics.count_retry()
-            if on_retry is not None:
-                on_retry(attempt, exc)
-            if attempt + 1 >= attempts:
-                metrics.inc("txn_retries_exhausted_total")
-                raise RetriesExhausted(str(exc)) from exc
-            # full jitter, growing: spreads colliding requests apart
-            await asyncio.sleep(random.uniform(0, 0.004 * (2 ** min(attempt, 6))))
-        except asyncpg.exceptions.LockNotAvailableError as exc:
-            metrics.inc("txn_lock_timeouts_total")
-            raise LockTimeout(str(exc)) from exc
+    isolation = get_settings().booking_isolation
+    token = _IN_TRANSACTION.set(True)
+    try:
+        for attempt in range(attempts):
+            try:
+                # asyncpg's own context managers, not Piccolo's transaction: the connection
+                # goes back to the pool (rolled back if need be) whatever COMMIT does;
+                # lock_timeout is a session setting (boxoffice/dburl.py)
+                async with pool().acquire() as conn, conn.transaction(
+                        isolation=isolation):  # type: ignore[arg-type]
+                    result = await fn(conn)
+                metrics.inc("txn_commits_total")
+                return result
+            except RETRYABLE as exc:
+                metrics.inc("txn_conflicts_total")
+                if attempt + 1 < attempts:
+                    metrics.count_retry()
+                if on_retry is not None:
+                    on_retry(attempt, exc)
+                if attempt + 1 >= attempts:
+                    metrics.inc("txn_retries_exhausted_total")
+                    raise RetriesExhausted(str(exc)) from exc
+                # full jitter, growing: spreads colliding requests apart
+                await asyncio.sleep(random.uniform(0, 0.004 * (2 ** min(attempt, 6))))
+            except asyncpg.exceptions.LockNotAvailableError as exc:
+                metrics.inc("txn_lock_timeouts_total")
+                raise LockTimeout(str(exc)) from exc
+    finally:
+        _IN_TRANSACTION.reset(token)
     raise AssertionError("unreachable")

@@ -3,9 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
+
+_QUERY_METHODS = ("execute", "executemany", "fetch", "fetchval", "fetchrow", "fetchmany",
+                  "prepare", "copy_records_to_table")
+
+
+def _flags_cancellation(name: str) -> Callable[..., Awaitable[Any]]:
+    @functools.wraps(getattr(asyncpg.Connection, name))
+    async def run(self: LeanConnection, *args: Any, **kwargs: Any) -> Any:
+        try:
+            # looked up per call: instrumentation (OpenTelemetry) may wrap asyncpg's methods
+            return await getattr(super(LeanConnection, self), name)(*args, **kwargs)
+        except asyncio.CancelledError:
+            self.needs_sync = True
+            raise
+
+    return run
 
 
 class LeanConnection(asyncpg.Connection):  # type: ignore[misc]
@@ -15,27 +33,28 @@ class LeanConnection(asyncpg.Connection):  # type: ignore[misc]
     state on pooled connections (no SET, LISTEN, cursors or session advisory locks; session
     settings come from the startup packet), and open transactions are still rolled back by asyncpg
     itself; the one exception is below.
+
+    A task cancelled inside a query (graphql-core cancels sibling fields after an error; time
+    budgets and disconnects cancel too) may have been cancelled between asyncpg's prepare and
+    its execution: asyncpg prepares with Parse/Describe/Flush and no Sync, so the server is
+    then left inside an implicit transaction waiting for the client (`active`, ClientRead),
+    holding its locks and snapshot until the connection is reused. The public query methods
+    note any cancellation, and the reset query on release then ends it (`get_reset_query` is
+    asyncpg's documented hook for this; wrapping the public methods, not asyncpg's private
+    `_get_statement`, also catches a cancel during execution, where the Sync is harmless).
     """
 
-    # Set when a task was cancelled between a prepare and its execution (graphql-core cancels
-    # sibling fields after an error; time budgets and disconnects cancel too). asyncpg prepares
-    # with Parse/Describe/Flush and no Sync, so the server is then left inside an implicit
-    # transaction waiting for the client (`active`, ClientRead), holding its locks and snapshot
-    # until the connection is reused. The reset query on release ends it.
-    _needs_sync = False
-
-    async def _get_statement(self, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return await super()._get_statement(*args, **kwargs)
-        except asyncio.CancelledError:
-            self._needs_sync = True
-            raise
+    needs_sync = False
 
     def get_reset_query(self) -> str:
-        if self._needs_sync:
-            self._needs_sync = False
+        if self.needs_sync:
+            self.needs_sync = False
             return "SELECT 1"
         return ""
+
+
+for _name in _QUERY_METHODS:
+    setattr(LeanConnection, _name, _flags_cancellation(_name))
 
 
 def asyncpg_config(url: str, lock_timeout_ms: int = 2000) -> dict[str, Any]:

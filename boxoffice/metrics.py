@@ -93,8 +93,10 @@ def inc(name: str, value: int = 1) -> None:
 
 
 def value(name: str) -> float:
-    """This process's count of `inc(name)` (tests and in-process benchmarks read it)."""
-    return _counter(name)._value.get()
+    """This process's count of `inc(name)` (tests and in-process benchmarks read it), from
+    the counter's public samples."""
+    (family,) = _counter(name).collect()
+    return next(s.value for s in family.samples if s.name.endswith("_total"))
 
 
 def multiprocess_dir() -> str | None:

@@ -5,7 +5,7 @@ restarting or shutting down (anywhere in the exception's cause chain). Two place
 - `OutageAsTryAgain`, an ASGI middleware: an outage that escapes the app *before* a response
   started (the API-key lookup in get_context, any pre-execution step) becomes a GraphQL-shaped
   JSON error with code TRY_AGAIN and HTTP 503 + Retry-After, instead of a bare text 500;
-- the error masking of the schema (schema/extensions.py): a resolver that hit an outage gives
+- the error masking of the schema (schema/errorcodes.py): a resolver that hit an outage gives
   TRY_AGAIN (HTTP 503 on POST/GET), not INTERNAL_SERVER_ERROR.
 """
 

@@ -19,14 +19,13 @@ from __future__ import annotations
 import asyncpg
 
 from boxoffice.dburl import asyncpg_config
-from boxoffice.settings import get_settings
+from boxoffice.settings import Settings
 
 _pool: asyncpg.Pool | None = None
 
 
-async def start_read_pool() -> None:
+async def start_read_pool(s: Settings) -> None:
     global _pool
-    s = get_settings()
     if s.database_read_url and _pool is None:
         config = asyncpg_config(s.database_read_url, s.lock_timeout_ms)
         _pool = await asyncpg.create_pool(min_size=s.db_pool_min, max_size=s.db_pool_max,

@@ -7,7 +7,6 @@ refresh them before the doors open.
 from __future__ import annotations
 
 import logging
-import os
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -21,7 +20,7 @@ log = logging.getLogger(__name__)
 def check_ticket_keys(settings: Settings) -> KeyRing:
     """Load the keys at startup, so a bad TICKET_SIGNING_KEYS stops the process at once."""
     ring = load_keyring(settings.ticket_signing_keys, settings.secret_key)
-    if settings.ticket_signing_keys is None and os.environ.get("BOXOFFICE_ENV") != "dev":
+    if settings.ticket_signing_keys is None and settings.env != "dev":
         log.warning("TICKET_SIGNING_KEYS is unset: ticket keys are derived from SECRET_KEY "
                     "(development fallback; set TICKET_SIGNING_KEYS in production)")
     return ring

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from graphql import (
     DocumentNode,
     GraphQLError,
+    NameNode,
+    OperationDefinitionNode,
     OperationType,
     StringValueNode,
     Visitor,
@@ -24,9 +26,9 @@ from graphql import (
     visit,
 )
 from strawberry.extensions import SchemaExtension
-from strawberry.schema.schema import validate_document
 
 from boxoffice.settings import get_settings
+from schema.coreschema import structure_of
 from schema.errors import BAD_USER_INPUT, coded
 from schema.limits import LimitExceeded, Limits, analyse
 
@@ -66,6 +68,19 @@ class _ByteLRU:
 
 CACHE = _ByteLRU(CACHE_BYTES)
 _STAND_IN = parse("{ __typename }")  # the document of a request refused while parsing
+
+
+def _stand_in(operation_name: str | None) -> DocumentNode:
+    """The stand-in document, its one operation named like the one the request asked for:
+    Strawberry looks that operation up (for its type) between parsing and validation. Built
+    as an AST: a client's operationName need not be a valid GraphQL name."""
+    if operation_name is None:
+        return _STAND_IN
+    (op,) = _STAND_IN.definitions
+    assert isinstance(op, OperationDefinitionNode)
+    return DocumentNode(definitions=(OperationDefinitionNode(
+        operation=OperationType.QUERY, name=NameNode(value=operation_name),
+        variable_definitions=(), directives=(), selection_set=op.selection_set),))
 
 
 class _NulFinder(Visitor):
@@ -119,15 +134,13 @@ class DocumentGate(SchemaExtension):
                 self._early = exc
             else:
                 entry = _Entry(document, _refusal(document, query, _limits(),
-                                                  ctx.schema._schema))
+                                                  structure_of(ctx.schema)))
                 CACHE.put(self._key(), entry)
         if self._early is not None:
             # Raised from here, a refusal escaped Strawberry's websocket handling (the client
             # saw only "complete"): answer it from on_validate as a pre-execution error, with
             # a stand-in document that is never executed.
-            ctx.graphql_document = _STAND_IN
-            # (its one operation, whatever operationName asked for: Strawberry reads the type)
-            ctx._provided_operation_name = None
+            ctx.graphql_document = _stand_in(ctx.operation_name)
         else:
             assert entry is not None
             ctx.graphql_document = entry.document
@@ -145,12 +158,12 @@ class DocumentGate(SchemaExtension):
             return
         if entry.refusal is not None:
             ctx.pre_execution_errors = [entry.refusal]
-        else:
-            if entry.validation is None:
-                entry.validation = validate_document(ctx.schema._schema, ctx.graphql_document,
-                                                     ctx.validation_rules)
-            ctx.pre_execution_errors = entry.validation
+        elif entry.validation is not None:
+            ctx.pre_execution_errors = entry.validation  # Strawberry skips its validation
         yield
+        if entry.refusal is None and entry.validation is None:
+            # validated by Strawberry just now (it runs between the two halves of this hook)
+            entry.validation = list(ctx.pre_execution_errors or ())
 
 
 def is_mutation(query: str | None, operation_name: str | None) -> bool:

@@ -16,6 +16,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types.execution import ExecutionContext
 
 from boxoffice import metrics
+from schema.coreschema import structure_of
 
 
 def _root(ec: ExecutionContext) -> tuple[str, str]:
@@ -30,7 +31,7 @@ def _root(ec: ExecutionContext) -> tuple[str, str]:
         return "invalid", "unknown"
     op_type = op.operation.value
     root_type = {"query": "Query", "mutation": "Mutation"}.get(op_type)
-    gql_type = ec.schema._schema.get_type(root_type) if root_type else None
+    gql_type = structure_of(ec.schema).get_type(root_type) if root_type else None
     fields = {s.name.value for s in op.selection_set.selections if isinstance(s, FieldNode)}
     if len(fields) > 1:
         fields.discard("__typename")

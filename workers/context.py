@@ -3,7 +3,8 @@
 ctx["deps"]      Deps(settings, redis, arq) for the service layer (Redis is arq's own pool)
 ctx["channels"]  notification channels by name
 ctx["gateway"]   the payment gateway (the reconciler looks charges up)
-ctx["settings"]  optional, set by whoever creates the worker (tests shorten hold times)
+ctx["settings"]  the Settings the worker runs with, set by whoever creates it (the supervisor
+                 passes the process's, tests shorten hold times); else the process's
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ async def startup(ctx: Ctx) -> None:
     # tests and `boxoffice dev` may share a pool already started in this process
     ctx["owns_pool"] = db.engine().pool is None
     if ctx["owns_pool"]:
-        await db.start_pool()
+        await db.start_pool(settings)
     await db.pool().fetchval("SELECT 1")  # fail fast: a worker without its database is no use
     ctx["deps"] = Deps(settings=settings, redis=ctx["redis"], arq=ctx["redis"])
     ctx["channels"] = build_channels(settings)

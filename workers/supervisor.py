@@ -8,6 +8,11 @@ expires the holds that lapsed meanwhile and re-schedules the expiry jobs of live
 Postgres (workers.context), so a Redis that came back empty loses no timer.
 
 SIGTERM/SIGINT stop it: no new jobs, running ones get `job_completion_wait` to finish.
+
+The supervisor is given the process's `Settings` once: the database pool, each worker's Redis
+connection and the workers' `ctx["settings"]` all come from them. It creates each worker's
+Redis connection itself (`redis_pool=`, arq's public parameter) and closes it, so it never
+reaches into the worker for it.
 """
 
 from __future__ import annotations
@@ -20,9 +25,11 @@ import signal
 import time
 from typing import Any
 
+from arq.connections import ArqRedis
 from arq.worker import Worker, create_worker
 
 from boxoffice import db
+from boxoffice.settings import Settings, get_settings
 from workers.settings import redis_pool
 
 log = logging.getLogger("workers.supervisor")
@@ -33,9 +40,11 @@ HEALTHY_AFTER = 30.0  # a worker that ran this long resets the backoff
 
 
 class Supervisor:
-    def __init__(self, settings_cls: Any, *, backoff_start: float = BACKOFF_START,
-                 backoff_max: float = BACKOFF_MAX, **worker_kwargs: Any) -> None:
+    def __init__(self, settings_cls: Any, *, settings: Settings | None = None,
+                 backoff_start: float = BACKOFF_START, backoff_max: float = BACKOFF_MAX,
+                 **worker_kwargs: Any) -> None:
         self._settings_cls = settings_cls
+        self._settings = settings or get_settings()
         self._kwargs = worker_kwargs
         self._backoff_start = backoff_start
         self._backoff_max = backoff_max
@@ -46,15 +55,21 @@ class Supervisor:
     def stop(self) -> None:
         self._stop.set()
 
-    def _new_worker(self) -> Worker:
+    def _new_worker(self, redis: ArqRedis) -> Worker:
         kwargs: dict[str, Any] = {"handle_signals": False, **self._kwargs}
         # CronJob objects carry their next run time: every worker gets fresh copies
         crons = kwargs.pop("cron_jobs", self._settings_cls.__dict__.get("cron_jobs", []))
         kwargs["cron_jobs"] = [copy.copy(c) for c in crons]
-        if "ctx" in kwargs:
-            kwargs["ctx"] = dict(kwargs["ctx"])  # a fresh ctx per worker, same seed values
-        kwargs.setdefault("redis_pool", redis_pool())  # from Settings, now; the worker closes it
+        # a fresh ctx per worker, same seed values; startup reads these settings
+        kwargs["ctx"] = {"settings": self._settings, **kwargs.get("ctx", {})}
+        kwargs["redis_pool"] = redis
         return create_worker(self._settings_cls, **kwargs)
+
+    def _grace(self) -> float:
+        """Seconds running jobs get to finish on a stop (`job_completion_wait`)."""
+        wait = self._kwargs.get("job_completion_wait",
+                                self._settings_cls.__dict__.get("job_completion_wait", 0))
+        return float(wait)
 
     async def run(self) -> None:
         owns_pool = db.engine().pool is None
@@ -65,17 +80,25 @@ class Supervisor:
                     if not await self._start_pool():
                         delay = await self._pause(delay)
                         continue
-                self.worker = w = self._new_worker()
                 started = time.monotonic()
-                run = asyncio.create_task(w.async_run())
-                stop = asyncio.create_task(self._stop.wait())
-                await asyncio.wait({run, stop}, return_when=asyncio.FIRST_COMPLETED)
-                stop.cancel()
-                if self._stop.is_set():
-                    await _shutdown(w, run, grace=float(w._job_completion_wait))
-                    break
-                error = run.exception() if not run.cancelled() else None
-                await _shutdown(w, run, grace=0.0)
+                error: BaseException | None
+                try:
+                    redis = await self._connect_redis()
+                except Exception as exc:  # Redis down: like a worker that died of it
+                    error = exc
+                else:
+                    if redis is None:  # stopped while connecting
+                        break
+                    self.worker = w = self._new_worker(redis)
+                    run = asyncio.create_task(w.async_run())
+                    stop = asyncio.create_task(self._stop.wait())
+                    await asyncio.wait({run, stop}, return_when=asyncio.FIRST_COMPLETED)
+                    stop.cancel()
+                    if self._stop.is_set():
+                        await _shutdown(w, run, redis, grace=self._grace())
+                        break
+                    error = run.exception() if not run.cancelled() else None
+                    await _shutdown(w, run, redis, grace=0.0)
                 if time.monotonic() - started > HEALTHY_AFTER:
                     delay = self._backoff_start
                 self.restarts += 1
@@ -87,9 +110,32 @@ class Supervisor:
                 with contextlib.suppress(Exception):
                     await db.close_pool()
 
+    async def _connect_redis(self) -> ArqRedis | None:
+        """The next worker's Redis (arq retries a few times), or None when stopped meanwhile."""
+        connect = asyncio.ensure_future(self._open_redis())
+        stop = asyncio.ensure_future(self._stop.wait())
+        await asyncio.wait({connect, stop}, return_when=asyncio.FIRST_COMPLETED)
+        stop.cancel()
+        if not connect.done():
+            connect.cancel()
+            await asyncio.gather(connect, return_exceptions=True)
+            return None
+        return connect.result()
+
+    async def _open_redis(self) -> ArqRedis:
+        """REDIS_URL or the primary the sentinels name (boxoffice/redisconn.py), checked with a
+        PING: an unreachable Redis fails here and the run loop backs off and retries."""
+        redis = redis_pool(self._settings)
+        try:
+            await redis.ping()
+        except BaseException:
+            await redis.aclose()
+            raise
+        return redis
+
     async def _start_pool(self) -> bool:
         try:
-            await db.start_pool()
+            await db.start_pool(self._settings)
             return True
         except Exception as exc:  # Postgres not up yet (OSError, timeouts, asyncpg errors)
             log.warning("database unreachable (%s); retrying", exc)
@@ -101,7 +147,7 @@ class Supervisor:
         return min(delay * 2, self._backoff_max)
 
 
-async def _shutdown(w: Worker, run: asyncio.Task[None], grace: float) -> None:
+async def _shutdown(w: Worker, run: asyncio.Task[None], redis: ArqRedis, grace: float) -> None:
     """Stop a worker that may have lost its Redis: nothing here may raise or hang."""
     w.allow_pick_jobs = False
     tasks = [t for t in w.tasks.values() if not t.done()]
@@ -112,24 +158,20 @@ async def _shutdown(w: Worker, run: asyncio.Task[None], grace: float) -> None:
     await asyncio.gather(*tasks, return_exceptions=True)
     run.cancel()
     await asyncio.gather(run, return_exceptions=True)
-    pool = w._pool
-    if pool is not None:
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(pool.delete(w.health_check_key), 1.0)
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(redis.delete(w.health_check_key), 1.0)
     if w.on_shutdown is not None:
         with contextlib.suppress(Exception):
             await w.on_shutdown(w.ctx)
-    if pool is not None:
-        with contextlib.suppress(Exception):
-            await pool.aclose(close_connection_pool=True)
-        w._pool = None
+    with contextlib.suppress(Exception):
+        await redis.aclose(close_connection_pool=True)
 
 
-def run_supervised(settings_cls: Any) -> None:
+def run_supervised(settings_cls: Any, settings: Settings) -> None:
     """Entry point of `boxoffice worker`: run until SIGTERM/SIGINT."""
 
     async def main() -> None:
-        sup = Supervisor(settings_cls)
+        sup = Supervisor(settings_cls, settings=settings)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, sup.stop)

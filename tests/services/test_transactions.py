@@ -1,8 +1,9 @@
 """The transaction helper: SERIALIZABLE, bounded retries, no nesting, nothing leaks on failure.
 
-Piccolo 1.38's transaction exit does not release the connection or reset its context when
-COMMIT raises; a retry would then run outside any transaction. These tests force a real
-serialization failure at COMMIT and prove the retry is a fresh, atomic transaction.
+A transaction helper whose exit does not release the connection or reset its context when
+COMMIT raises (Piccolo 1.38's does not, docs/stack.md) runs a retry outside any transaction.
+These tests force a real serialization failure at COMMIT and prove the retry is a fresh,
+atomic transaction and that nothing is left behind.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ async def test_retry_after_serialization_failure_at_commit_is_atomic(probe):
             "isolation": await conn.fetchval("SHOW transaction_isolation"),
             "in_txn": conn.is_in_transaction(),
             "lock_timeout": await conn.fetchval("SHOW lock_timeout"),
-            "piccolo_txn": db.engine().current_transaction.get() is not None,
+            "flagged": db.in_transaction(),
         }
         attempts.append(info)
         if len(attempts) == 1:
@@ -66,13 +67,13 @@ async def test_retry_after_serialization_failure_at_commit_is_atomic(probe):
     assert result == "second"
     assert retries == [0]  # exactly one serialization failure, retried once
     assert all(a["isolation"] == "serializable" and a["in_txn"] for a in attempts)
-    assert all(a["piccolo_txn"] for a in attempts)
+    assert all(a["flagged"] for a in attempts)
     assert attempts[0]["lock_timeout"] == "2s"
     rows = await db.pool().fetch("SELECT k, v FROM probe ORDER BY k, v")
     # the first attempt's insert is gone; the retry's is there; the other txn's too
     assert [(r["k"], r["v"]) for r in rows] == [("a", 2), ("b", 1)]
-    # nothing leaked: the context is reset and the connection is back in the pool
-    assert db.engine().current_transaction.get() is None
+    # nothing leaked: the flag is reset and the connection is back in the pool
+    assert not db.in_transaction()
     assert db.pool().get_idle_size() >= idle_before
 
 
@@ -87,7 +88,7 @@ async def test_retries_are_bounded(probe):
     with pytest.raises(RetriesExhausted):
         await serializable(always_conflicts, retries=3)
     assert calls == 4
-    assert db.engine().current_transaction.get() is None
+    assert not db.in_transaction()
 
 
 async def test_nesting_is_refused(probe):
@@ -96,7 +97,7 @@ async def test_nesting_is_refused(probe):
 
     with pytest.raises(TransactionNestingError):
         await serializable(outer)
-    assert db.engine().current_transaction.get() is None
+    assert not db.in_transaction()
 
 
 async def test_error_rolls_back_everything(probe):
