@@ -29,6 +29,7 @@ from boxoffice import db
 from boxoffice.notify.channels import Channel, PermanentDeliveryError, Recipient
 from boxoffice.notify.messages import render
 from boxoffice.settings import Settings
+from models.booking import NotificationStatus
 
 log = logging.getLogger(__name__)
 
@@ -50,17 +51,17 @@ def backoff_seconds(settings: Settings, attempts: int) -> float:
     return min(settings.notify_backoff_max_seconds, raw) * random.uniform(0.8, 1.2)
 
 
-_SELECT = """SELECT n.id, n."user", n.kind, n.channel, n.payload, n.attempts, n.created_at,
+_SELECT = f"""SELECT n.id, n."user", n.kind, n.channel, n.payload, n.attempts, n.created_at,
                     u.email
              FROM notification n JOIN app_user u ON u.id = n."user"
-             WHERE n.status = 'PENDING' AND {where}
+             WHERE n.status = '{NotificationStatus.PENDING}' AND {{where}}
              ORDER BY n.created_at LIMIT $1 FOR UPDATE OF n SKIP LOCKED"""
 _FIRST_ATTEMPTS = _SELECT.format(where="n.attempts = 0")
 _BY_ID = _SELECT.format(where="n.id = ANY($2::int[])")
 
-_RECORD = """UPDATE notification
+_RECORD = f"""UPDATE notification
              SET attempts = $2, status = $3::varchar, last_error = coalesce($4, last_error),
-                 sent_at = CASE WHEN $3::varchar = 'SENT' THEN now() END
+                 sent_at = CASE WHEN $3::varchar = '{NotificationStatus.SENT}' THEN now() END
              WHERE id = $1"""
 
 
@@ -86,10 +87,11 @@ async def _attempt(channels: dict[str, Channel], settings: Settings,
         if isinstance(exc, PermanentDeliveryError) or attempts >= settings.notify_max_attempts:
             log.warning("notification %s failed for good after %s attempt(s): %s", row["id"],
                         attempts, error)
-            return Attempt(row["id"], "FAILED", attempts, error=error)
+            return Attempt(row["id"], NotificationStatus.FAILED, attempts, error=error)
         log.info("notification %s attempt %s failed, will retry: %s", row["id"], attempts, error)
-        return Attempt(row["id"], "PENDING", attempts, backoff_seconds(settings, attempts), error)
-    return Attempt(row["id"], "SENT", attempts)
+        return Attempt(row["id"], NotificationStatus.PENDING, attempts,
+                       backoff_seconds(settings, attempts), error)
+    return Attempt(row["id"], NotificationStatus.SENT, attempts)
 
 
 async def _deliver(channels: dict[str, Channel], settings: Settings, query: str,

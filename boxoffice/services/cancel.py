@@ -15,6 +15,7 @@ from boxoffice.services.offers import announce, read_waiters, release_and_offer
 from boxoffice.services.outcomes import CancelOutcome, NotFoundOutcome
 from boxoffice.services.reservations import get_reservation
 from boxoffice.services.reserve import parse_id
+from models.booking import ReservationStatus
 
 
 @metrics.booking("cancel")
@@ -23,11 +24,12 @@ async def cancel_reservation(deps: Deps, user: User, reservation_id_raw: str) ->
     existing = await get_reservation(rid) if rid else None
     if rid is None or existing is None or existing.user_id != user.id:
         return NotFoundOutcome("No such reservation")  # someone else's == missing
-    if existing.status != "HELD":
+    if existing.status != ReservationStatus.HELD:
         return existing
     waiters = await read_waiters(deps.redis, existing.show_id)  # before, never inside, the txn
     handover = await db.serializable(
-        lambda conn: release_and_offer(conn, deps.settings, rid, "CANCELLED", waiters)
+        lambda conn: release_and_offer(conn, deps.settings, rid, ReservationStatus.CANCELLED,
+                                       waiters)
     )
     assert handover is not None and handover.released is not None
     if handover.released.freed:

@@ -48,6 +48,7 @@ from boxoffice.services.settlement import (
     stored_outcome,
     takeover_after_seconds,
 )
+from models.booking import PaymentStatus, ReservationStatus
 
 __all__ = ["EXPIRED_MESSAGE", "confirm_reservation"]
 
@@ -74,14 +75,14 @@ async def _claim(conn: asyncpg.Connection, rid: int, user: User, key: str, finge
         'SELECT 1 FROM payment WHERE "user" = $2 AND idempotency_key = $1', key, user.id
     ):
         raise _Duplicate()  # a concurrent duplicate of this very request won the race
-    if res["status"] == "CONFIRMED":
+    if res["status"] == ReservationStatus.CONFIRMED:
         booking = await get_booking(rid, conn, by_reservation=True)
         raise _Early(booking or NotFoundOutcome("No booking"))
     live = await conn.fetchval(
         "SELECT $1::timestamptz > now() OR coalesce($2::timestamptz > now(), false)",
         res["expires_at"], res["payment_pending_until"],
     )
-    if res["status"] != "HELD" or not live:
+    if res["status"] != ReservationStatus.HELD or not live:
         raise _Early(ReservationExpiredOutcome(rid, "This reservation has expired"))
     in_flight = await conn.fetchval("SELECT coalesce($1::timestamptz > now(), false)",
                                     res["payment_pending_until"])
@@ -90,9 +91,10 @@ async def _claim(conn: asyncpg.Connection, rid: int, user: User, key: str, finge
                                     "reservationId"))
     try:
         payment_id = await conn.fetchval(
-            """INSERT INTO payment (show, reservation, "user", idempotency_key, amount, currency,
+            f"""INSERT INTO payment (show, reservation, "user", idempotency_key, amount, currency,
                    status, card_fingerprint, created_at, updated_at)
-               VALUES ($1, $2, $3, $4, $5, $6, 'PENDING', $7, now(), now()) RETURNING id""",
+               VALUES ($1, $2, $3, $4, $5, $6, '{PaymentStatus.PENDING}', $7, now(), now())
+               RETURNING id""",
             res["show"], rid, user.id, key, res["amount"], res["currency"], fingerprint,
         )
     except asyncpg.UniqueViolationError as exc:
@@ -149,7 +151,8 @@ async def _replay(deps: Deps, gateway: PaymentGateway, rid: int, user: User, key
         if p["outcome"] is not None:
             return await stored_outcome(p["id"])
         taken = await db.pool().fetchval(
-            """UPDATE payment SET updated_at = now() WHERE id = $1 AND status = 'PENDING'
+            f"""UPDATE payment SET updated_at = now()
+               WHERE id = $1 AND status = '{PaymentStatus.PENDING}'
                    AND updated_at < now() - make_interval(secs => $2) RETURNING id""",
             p["id"], takeover_after_seconds(s),
         )

@@ -15,10 +15,11 @@ from collections import defaultdict
 from boxoffice import db, metrics
 from boxoffice.services.deps import Deps
 from boxoffice.services.offers import Handover, announce, read_waiters, release_and_offer
+from models.booking import ReservationStatus
 
 log = logging.getLogger(__name__)
 
-_DUE = """status = 'HELD' AND expires_at <= now()
+_DUE = f"""status = '{ReservationStatus.HELD}' AND expires_at <= now()
           AND (payment_pending_until IS NULL OR payment_pending_until <= now())"""
 
 
@@ -39,8 +40,8 @@ async def expire_reservation(deps: Deps, reservation_id: int,
     waiters = await read_waiters(deps.redis, show_id)
     # due is checked again under the row lock: a payment may have claimed the hold meanwhile
     handover = await db.serializable(
-        lambda conn: release_and_offer(conn, deps.settings, reservation_id, "EXPIRED", waiters,
-                                       only_if_due=True)
+        lambda conn: release_and_offer(conn, deps.settings, reservation_id,
+                                       ReservationStatus.EXPIRED, waiters, only_if_due=True)
     )
     if handover is None:
         return None

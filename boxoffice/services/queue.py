@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from redis.asyncio import Redis
 
 from boxoffice import db, rediskeys
+from models.booking import ReservationStatus, SeatStatus
 
 _k = rediskeys.queue
 _wants = rediskeys.queue_wants
@@ -105,7 +106,7 @@ async def estimate_wait_seconds(redis: Redis, show_id: int, user_id: int, seats_
         ahead += w.seats_wanted
     k = ahead + seats_wanted
     rows = await db.pool().fetch(
-        """SELECT expires_at FROM show_seat WHERE show = $1 AND status = 'HELD'
+        f"""SELECT expires_at FROM show_seat WHERE show = $1 AND status = '{SeatStatus.HELD}'
            ORDER BY expires_at LIMIT $2""",
         show_id,
         k,
@@ -117,8 +118,9 @@ async def estimate_wait_seconds(redis: Redis, show_id: int, user_id: int, seats_
         last = max(((r["expires_at"] - now).total_seconds() for r in rows), default=0.0)
         by_holds = max(0, int(last)) + offer_seconds
     returned = await db.pool().fetchval(
-        """SELECT coalesce(sum(cardinality(seat_labels)), 0) FROM reservation
-           WHERE show = $1 AND status IN ('EXPIRED', 'CANCELLED')
+        f"""SELECT coalesce(sum(cardinality(seat_labels)), 0) FROM reservation
+           WHERE show = $1
+             AND status IN ('{ReservationStatus.EXPIRED}', '{ReservationStatus.CANCELLED}')
              AND updated_at > now() - make_interval(secs => $2)""",
         show_id,
         RETURN_WINDOW_SECONDS,

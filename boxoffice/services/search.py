@@ -37,6 +37,7 @@ from boxoffice import db
 from boxoffice.echo import clip
 from boxoffice.secretkeys import verification_keys
 from boxoffice.settings import get_settings
+from models.catalog import ShowStatus
 
 SORTS = ("SHOWTIME", "RATING", "DISTANCE")
 DEFAULT_FIRST = 20
@@ -209,7 +210,8 @@ def _matches(p: PreparedSearch, a: _Args, *, count: bool = False,
     once, not once per show; shows are then found through (cinema, starts_at).
     """
     # a cancelled show is not for sale: fans never find it
-    where = [f"s.starts_at >= {a.add(p.since, '::timestamptz')}", "s.status = 'SCHEDULED'"]
+    where = [f"s.starts_at >= {a.add(p.since, '::timestamptz')}",
+             f"s.status = '{ShowStatus.SCHEDULED}'"]
     if p.keyword is not None:
         match = f"lower(title) LIKE {a.add('%' + _escape_like(p.keyword) + '%', '::text')}"
         if len(p.keyword) >= TRGM_MIN_KEYWORD:

@@ -28,7 +28,7 @@ import asyncpg
 
 from boxoffice import db
 from boxoffice.payments.gateway import PaymentGateway
-from boxoffice.services import queue
+from boxoffice.services import queue, seatlock
 from boxoffice.services.deps import Deps
 from boxoffice.services.jobs import schedule_notifications
 from boxoffice.services.reservations import to_view
@@ -42,6 +42,8 @@ from boxoffice.services.seatevents import (
     publish_seat_changes,
 )
 from boxoffice.services.showclosed import close_seat_map
+from models.booking import NotificationStatus, PaymentStatus, ReservationStatus, SeatStatus
+from models.catalog import ShowStatus
 
 log = logging.getLogger(__name__)
 
@@ -74,25 +76,25 @@ class _Done:
     notified_users: tuple[int, ...] = ()
 
 
-_RES_COLUMNS = """id, show, "user", status, seat_labels, expires_at, amount, currency, is_offer"""
+_RES_COLUMNS = seatlock.RESERVATION_COLUMNS
 
-_NOTIFY_HOLDERS = """
+_NOTIFY_HOLDERS = f"""
 INSERT INTO notification ("user", show, kind, channel, payload, status, attempts, created_at)
 SELECT r."user", r.show, 'SHOW_CANCELLED', $3, jsonb_build_object(
            'showId', r.show, 'reason', $2::text, 'title', $4::text, 'startsAt', $5::text,
            'reservationId', r.id, 'seats', to_jsonb(r.seat_labels), 'email', u.email),
-       'PENDING', 0, now()
+       '{NotificationStatus.PENDING}', 0, now()
 FROM reservation r JOIN app_user u ON u.id = r."user"
 WHERE r.id = ANY($1::int[])
 """
 
-_NOTIFY_BOOKERS = """
+_NOTIFY_BOOKERS = f"""
 INSERT INTO notification ("user", show, kind, channel, payload, status, attempts, created_at)
 SELECT b."user", b.show, 'SHOW_CANCELLED', $3, jsonb_build_object(
            'showId', b.show, 'reason', $2::text, 'title', $4::text, 'startsAt', $5::text,
            'bookingId', b.id, 'seats', to_jsonb(r.seat_labels), 'amount', b.amount,
            'currency', b.currency, 'refund', true, 'email', u.email),
-       'PENDING', 0, now()
+       '{NotificationStatus.PENDING}', 0, now()
 FROM booking b JOIN app_user u ON u.id = b."user" JOIN reservation r ON r.id = b.reservation
 WHERE b.show = $1
 RETURNING "user"
@@ -119,7 +121,7 @@ async def _cancel(conn: asyncpg.Connection, show_id: int, reason: str, channel: 
     )
     if show is None:
         raise UnknownShow(show_id)
-    if show["status"] == "CANCELLED":
+    if show["status"] == ShowStatus.CANCELLED:
         record = await conn.fetchrow(
             "SELECT released_holds, refunded_bookings FROM show_cancellation WHERE show = $1",
             show_id,
@@ -130,16 +132,18 @@ async def _cancel(conn: asyncpg.Connection, show_id: int, reason: str, channel: 
     await conn.execute("SELECT 1 FROM show_seat WHERE show = $1 ORDER BY label FOR UPDATE",
                        show_id)
     holds = await conn.fetch(
-        f"""UPDATE reservation SET status = 'CANCELLED', updated_at = now()
-            WHERE show = $1 AND status = 'HELD' RETURNING {_RES_COLUMNS}""",
+        f"""UPDATE reservation SET status = '{ReservationStatus.CANCELLED}', updated_at = now()
+            WHERE show = $1 AND status = '{ReservationStatus.HELD}' RETURNING {_RES_COLUMNS}""",
         show_id,
     )
     freed = await conn.fetch(
-        """UPDATE show_seat SET status = 'FREE', reservation = NULL, expires_at = NULL
-           WHERE show = $1 AND status = 'HELD' RETURNING label""",
+        f"""UPDATE show_seat SET status = '{SeatStatus.FREE}', reservation = NULL,
+               expires_at = NULL
+           WHERE show = $1 AND status = '{SeatStatus.HELD}' RETURNING label""",
         show_id,
     )
-    await conn.execute("UPDATE show SET status = 'CANCELLED' WHERE id = $1", show_id)
+    await conn.execute(f"UPDATE show SET status = '{ShowStatus.CANCELLED}' WHERE id = $1",
+                       show_id)
     starts_at = show["starts_at"].isoformat()
     await conn.execute(_NOTIFY_HOLDERS, [h["id"] for h in holds], reason, channel,
                        show["title"], starts_at)
@@ -165,8 +169,9 @@ async def _refund_one(gateway: PaymentGateway, row: asyncpg.Record) -> bool:
     if not result.ok:
         return False
     await db.pool().execute(
-        """UPDATE payment SET status = 'REFUNDED', message = 'Show cancelled: refunded',
-               updated_at = now() WHERE id = $1 AND status = 'SUCCEEDED'""",
+        f"""UPDATE payment SET status = '{PaymentStatus.REFUNDED}',
+               message = 'Show cancelled: refunded', updated_at = now()
+           WHERE id = $1 AND status = '{PaymentStatus.SUCCEEDED}'""",
         row["payment"],
     )
     return True
@@ -176,9 +181,9 @@ async def refund_bookings(gateway: PaymentGateway, show_id: int) -> int:
     """Refund every still-paid booking of a (cancelled) show; returns how many remain unpaid
     back. Safe to run any number of times, also concurrently: the gateway key is per booking."""
     rows = await db.pool().fetch(
-        """SELECT b.id AS booking, p.id AS payment, p.gateway_charge_id FROM booking b
+        f"""SELECT b.id AS booking, p.id AS payment, p.gateway_charge_id FROM booking b
            JOIN payment p ON p.id = b.payment
-           WHERE b.show = $1 AND p.status = 'SUCCEEDED' ORDER BY b.id""",
+           WHERE b.show = $1 AND p.status = '{PaymentStatus.SUCCEEDED}' ORDER BY b.id""",
         show_id,
     )
     pending = 0
@@ -202,7 +207,8 @@ async def _close(deps: Deps, show_id: int, done: _Done) -> None:
                                 waiters)
     if not done.already:
         if done.freed:
-            await publish_seat_changes(redis, show_id, [(lbl, "FREE") for lbl in done.freed],
+            await publish_seat_changes(redis, show_id,
+                                       [(lbl, SeatStatus.FREE) for lbl in done.freed],
                                        len(done.freed))
         else:  # no seat changed, but the show did: move the version on for version-keyed caches
             try:

@@ -13,6 +13,7 @@ from datetime import datetime
 import asyncpg
 
 from boxoffice import db
+from models.booking import SeatStatus
 
 # total_seats and free_seats start at the hall's seat count; only halls with seats get shows
 _INSERT_SHOWS = """
@@ -124,10 +125,11 @@ async def insert_shows(
         list(prices.values()),
     )
     await conn.execute(
-        """
+        f"""
         INSERT INTO show_seat (show, cinema_seat, label, row, number, x, y, category, price,
                                status)
-        SELECT n.show, cs.id, cs.label, cs.row, cs.number, cs.x, cs.y, sc.name, sp.price, 'FREE'
+        SELECT n.show, cs.id, cs.label, cs.row, cs.number, cs.x, cs.y, sc.name, sp.price,
+               '{SeatStatus.FREE}'
         FROM unnest($1::int[], $2::int[]) AS n(show, hall)
         JOIN cinema_seat cs ON cs.hall = n.hall AND NOT cs.retired
         JOIN seat_category sc ON sc.id = cs.category

@@ -18,6 +18,7 @@ import jwt
 import segno
 
 from boxoffice.ticketkeys import b64url, keyring
+from models.catalog import ShowStatus
 
 ALGORITHM = "EdDSA"
 MAX_PAYLOAD_CHARS = 2000  # a real ticket is ~350; never parse more than this
@@ -37,11 +38,11 @@ async def upcoming_shows_signed_by(kid: str) -> int:
     from boxoffice import db
 
     return int(await db.pool().fetchval(
-        """SELECT count(DISTINCT s.id) FROM show s
+        f"""SELECT count(DISTINCT s.id) FROM show s
            JOIN movie m ON m.id = s.movie
            JOIN booking b ON b.show = s.id
            JOIN ticket t ON t.booking = b.id
-           WHERE s.status = 'SCHEDULED'
+           WHERE s.status = '{ShowStatus.SCHEDULED}'
              AND s.starts_at + make_interval(mins => m.duration_minutes) > now()
              AND t.qr_payload LIKE $1""",
         header_prefix(kid).replace("_", "\\_") + "%",

@@ -8,13 +8,15 @@ from boxoffice.services.deps import Deps
 from boxoffice.services.outcomes import QueuedOutcome
 from boxoffice.services.reservations import to_view
 from boxoffice.services.seatevents import publish_queue_changed
+from models.booking import ReservationStatus
 
 
 async def queue_ticket(deps: Deps, show_id: int, user_id: int) -> QueuedOutcome | None:
     """The waiter's ticket; a waiter holding a live offer keeps one with `offer` set."""
     offer_row = await db.pool().fetchrow(
-        """SELECT id, show, "user", status, seat_labels, expires_at, amount, currency, is_offer
-           FROM reservation WHERE show = $1 AND "user" = $2 AND status = 'HELD' AND is_offer""",
+        f"""SELECT id, show, "user", status, seat_labels, expires_at, amount, currency, is_offer
+           FROM reservation WHERE show = $1 AND "user" = $2 
+             AND status = '{ReservationStatus.HELD}' AND is_offer""",
         show_id, user_id,
     )
     place = await queue.position(deps.redis, show_id, user_id)
