@@ -130,7 +130,8 @@ async def deliver_ids(channels: dict[str, Channel], settings: Settings,
 async def retry_ids(limit: int = 1000) -> list[int]:
     """PENDING rows that have failed before: each should have a retry job scheduled."""
     rows = await db.pool().fetch(
-        """SELECT id FROM notification WHERE status = 'PENDING' AND attempts > 0
+        f"""SELECT id FROM notification WHERE status = '{NotificationStatus.PENDING}'
+               AND attempts > 0
            ORDER BY created_at LIMIT $1""",
         limit,
     )

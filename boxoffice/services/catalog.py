@@ -14,6 +14,7 @@ from datetime import date, datetime
 import asyncpg
 
 from boxoffice import db
+from models.catalog import ShowStatus
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ class ShowRow:
     currency: str
     seat_version: int
     on_sale_at: datetime | None = None
-    status: str = "SCHEDULED"  # SCHEDULED | CANCELLED
+    status: str = ShowStatus.SCHEDULED
 
 
 @dataclass(frozen=True)

@@ -31,9 +31,11 @@ from redis.asyncio import Redis
 from boxoffice import db, rediskeys
 from boxoffice.lrucache import bounded
 from boxoffice.services.catalog import SeatMapSnapshot, SeatRow
+from models.booking import SeatStatus
 
-STATUS_CODE = {"FREE": 0, "HELD": 1, "BOOKED": 2}
-CODE_STATUS = ("FREE", "HELD", "BOOKED", "FREE")  # 3 is never written; read it as FREE
+FREE, HELD, BOOKED = SeatStatus.FREE, SeatStatus.HELD, SeatStatus.BOOKED
+STATUS_CODE = {FREE: 0, HELD: 1, BOOKED: 2}
+CODE_STATUS = (FREE, HELD, BOOKED, FREE)  # 3 is never written; read it as FREE
 CACHE_TTL_SECONDS = 6 * 3600  # refreshed on every reconcile of a hot show
 META_LOCAL_TTL = 300.0  # in-process copy; validated against the Redis token on every read
 # A Redis that lost its data restarts a show's counter here, above anything it can have reached
@@ -226,7 +228,7 @@ async def read_db_codes(meta: SeatMeta, *, replica: bool = False) -> list[int]:
     rows = await source.fetch("SELECT label, status FROM show_seat WHERE show = $1",
                               meta.show_id)
     status = {r["label"]: r["status"] for r in rows}
-    return [STATUS_CODE.get(status.get(label, "FREE"), 0) for label in meta.labels]
+    return [STATUS_CODE.get(status.get(label, FREE), 0) for label in meta.labels]
 
 
 def build_view(meta: SeatMeta, version: int, bitmap: bytes) -> SeatMapSnapshot:

@@ -5,7 +5,7 @@ settlement books them, release_hold frees them. Each of them locks and writes se
 statements below, so the three safeguards against double-booking are written once:
 1. `FOR UPDATE` on the requested seats in label order: a fixed order, so overlapping requests
    queue behind each other instead of deadlocking;
-2. every write guarded by the state it expects (`AND status = 'FREE'` on a hold, `'HELD'` and
+2. every write guarded by the state it expects (`AND status = FREE` on a hold, HELD and
    the reservation on a booking or release), its row count checked by the caller;
 3. UNIQUE (show, cinema_seat) and the status CHECKs in the database (migrations/).
 

@@ -38,6 +38,7 @@ from boxoffice.services.seatcache import (
     read_cached,
     version_key,
 )
+from models.booking import SeatStatus
 
 _HALL_TTL = 300.0
 _HALLS: LRUCache[int, tuple[float, int]] = bounded(50_000)
@@ -74,7 +75,7 @@ def longest_run(seats: Iterable[tuple[str, int, bool]]) -> int:
 
 
 def _run_of(seats: Sequence[SeatRow]) -> int:
-    return longest_run((s.row, s.x, s.status == "FREE") for s in seats)
+    return longest_run((s.row, s.x, s.status == SeatStatus.FREE) for s in seats)
 
 
 async def hall_runs(hall_ids: Iterable[int]) -> dict[int, int]:

@@ -100,12 +100,12 @@ WHERE b.show = $1
 RETURNING "user"
 """
 
-_NOTIFY_WAITERS = """
+_NOTIFY_WAITERS = f"""
 INSERT INTO notification ("user", show, kind, channel, payload, status, attempts, created_at)
 SELECT u.id, $1, 'SHOW_CANCELLED', $2, jsonb_build_object(
            'showId', $1::int, 'reason', s.reason, 'title', s.title, 'startsAt', s.starts_at,
            'queued', true, 'email', u.email),
-       'PENDING', 0, now()
+       '{NotificationStatus.PENDING}', 0, now()
 FROM app_user u, (SELECT c.reason, m.title, sh.starts_at
                   FROM show sh JOIN movie m ON m.id = sh.movie
                   JOIN show_cancellation c ON c.show = sh.id WHERE sh.id = $1) s

@@ -55,6 +55,7 @@ from boxoffice.events import room_channel
 from boxoffice.lrucache import bounded
 from boxoffice.services.deps import Deps
 from boxoffice.services.outcomes import InvalidOutcome
+from models.catalog import ShowStatus
 
 log = logging.getLogger(__name__)
 
@@ -273,7 +274,7 @@ async def _joinable(show_id: int) -> RoomShow:
     show = await room_show(show_id)
     if show is None:
         raise RoomError(f"no show {show_id}", "NOT_FOUND")
-    if show.status == "CANCELLED":
+    if show.status == ShowStatus.CANCELLED:
         raise RoomError("This show is cancelled", "BAD_USER_INPUT")
     if show.starts_at <= datetime.now(UTC):
         raise RoomError("This show has already started", "BAD_USER_INPUT")
@@ -318,7 +319,7 @@ async def admission_check(deps: Deps, user_id: int,
     if show_id is None:
         return None
     show = await room_show(show_id)
-    if show is None or show.on_sale_at is None or show.status == "CANCELLED":
+    if show is None or show.on_sale_at is None or show.status == ShowStatus.CANCELLED:
         return None
     try:
         answer = await _call(deps, show, user_id, "gate")
@@ -352,7 +353,7 @@ async def advance_active_rooms(deps: Deps) -> int:
     admitted = 0
     for show_id in ids:
         row = shows.get(show_id)
-        if (row is None or row["on_sale_at"] is None or row["status"] == "CANCELLED"
+        if (row is None or row["on_sale_at"] is None or row["status"] == ShowStatus.CANCELLED
                 or row["starts_at"] <= now):
             await deps.redis.srem(ACTIVE_KEY, str(show_id))  # type: ignore[misc]
             continue

@@ -1,15 +1,19 @@
-"""Enums shared by several schema modules."""
+"""Enums shared by several schema modules.
+
+The status enums are the StrEnums of models/ (the one spelling of each status, also used to
+build the SQL and checked against the migration's CHECK constraints by
+tests/test_sql_prepares.py), exposed to GraphQL under the same names.
+"""
 
 from enum import Enum
 
 import strawberry
 
+from models import booking, catalog
 
-@strawberry.enum
-class SeatStatus(Enum):
-    FREE = "FREE"
-    HELD = "HELD"
-    BOOKED = "BOOKED"
+SeatStatus = strawberry.enum(booking.SeatStatus, name="SeatStatus")
+ReservationStatus = strawberry.enum(booking.ReservationStatus, name="ReservationStatus")
+ShowStatus = strawberry.enum(catalog.ShowStatus, name="ShowStatus")
 
 
 @strawberry.enum
@@ -17,17 +21,3 @@ class SearchSort(Enum):
     SHOWTIME = "SHOWTIME"
     RATING = "RATING"
     DISTANCE = "DISTANCE"
-
-
-@strawberry.enum
-class ReservationStatus(Enum):
-    HELD = "HELD"
-    CONFIRMED = "CONFIRMED"
-    CANCELLED = "CANCELLED"
-    EXPIRED = "EXPIRED"
-
-
-@strawberry.enum
-class ShowStatus(Enum):
-    SCHEDULED = "SCHEDULED"
-    CANCELLED = "CANCELLED"
