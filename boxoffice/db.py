@@ -20,7 +20,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import TypeVar
 
 import asyncpg
@@ -112,8 +113,10 @@ class _SerializableTransaction(PostgresTransaction):
     """A Piccolo transaction at BOOKING_ISOLATION (SERIALIZABLE by default) whose exit cannot
     leak the connection or context."""
 
+    isolation: str | None = None  # None: BOOKING_ISOLATION
+
     async def begin(self) -> None:
-        isolation = get_settings().booking_isolation
+        isolation = self.isolation or get_settings().booking_isolation
         self.transaction = self.connection.transaction(isolation=isolation)  # type: ignore[arg-type]
         await self.transaction.start()  # lock_timeout is a session setting (piccolo_conf)
 
@@ -133,6 +136,23 @@ class _SerializableTransaction(PostgresTransaction):
             finally:
                 self.engine.current_transaction.reset(self.context)
         return exception is None
+
+
+class _ReadCommittedTransaction(_SerializableTransaction):
+    isolation = "read_committed"
+
+
+@asynccontextmanager
+async def read_committed() -> AsyncIterator[asyncpg.Connection]:
+    """A short READ COMMITTED transaction, not retried (claims with SKIP LOCKED: the outbox).
+
+    Piccolo queries inside it run on its connection, like raw statements on the connection
+    it yields; it refuses to nest, like `serializable`."""
+    eng = engine()
+    if eng.current_transaction.get() is not None:
+        raise TransactionNestingError("read_committed() must not run inside another transaction")
+    async with _ReadCommittedTransaction(eng, allow_nested=False) as txn:
+        yield txn.connection
 
 
 async def serializable(
