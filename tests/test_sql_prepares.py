@@ -38,14 +38,21 @@ PLACEHOLDER = re.compile(r"(?<!\{)\{(\w+)\}(?!\})")
 
 # constants that are str.format templates: the values to fill in before preparing them
 TEMPLATES: dict[str, dict[str, str]] = {
-    "boxoffice.notify.delivery._SELECT": {"where": "true"},
     "workers.holds._RECONCILE": {"shows": "1"},
 }
 
-# Statements still written inline in a call (`conn.fetch("SELECT …")`), per module: cold paths
-# that have not moved to Piccolo's query builder or to a constant yet (issue #14). A count may
-# only go down; a new module with inline SQL fails. Hot-path modules have none.
-INLINE_SQL_BUDGET: dict[str, int] = {}
+# Statements still written inline in a call (`conn.fetch("SELECT …")`), per module: offline
+# tools (the catalog importer, the demo seed, show creation, the migration runner) that have
+# not moved to Piccolo's query builder or to constants yet (issue #14). A count may only go
+# down; a new module with inline SQL fails. Request and worker paths have none.
+INLINE_SQL_BUDGET: dict[str, int] = {
+    "boxoffice/catalog_import/bulk.py": 1,
+    "boxoffice/catalog_import/loader.py": 28,
+    "boxoffice/catalog_import/tables.py": 3,
+    "boxoffice/migrate.py": 1,  # pg_database, before the schema exists
+    "boxoffice/seed.py": 11,
+    "boxoffice/services/shows.py": 3,
+}
 
 
 def _runtime_modules() -> list[ModuleType]:
@@ -116,7 +123,7 @@ def _inline_sql_calls(path: Path) -> int:
                            if isinstance(v, ast.Constant) and isinstance(v.value, str))
         else:
             continue
-        if STATEMENT.match(text):
+        if STATEMENT.match(text) and text.strip() != "SELECT 1":  # a ping touches no schema
             count += 1
     return count
 

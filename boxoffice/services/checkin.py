@@ -57,6 +57,7 @@ WITH t AS (
 )
 SELECT t.id, t.show_status, t.payment_status, EXISTS (SELECT 1 FROM used) AS now_used FROM t
 """
+_USED_AT = "SELECT used_at FROM ticket WHERE id = $1"
 
 
 async def check_in(qr_payload: str) -> CheckInOutcome:
@@ -74,5 +75,5 @@ async def check_in(qr_payload: str) -> CheckInOutcome:
     if row["now_used"]:
         return CheckedInOutcome(claims.booking_id, claims.show_id, claims.seat)
     # a new statement sees the scan that won (its snapshot may have predated that commit)
-    used_at = await db.pool().fetchval("SELECT used_at FROM ticket WHERE id = $1", row["id"])
+    used_at = await db.pool().fetchval(_USED_AT, row["id"])
     return AlreadyCheckedInOutcome(claims.booking_id, claims.seat, used_at)

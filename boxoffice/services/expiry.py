@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 
 _DUE = f"""status = '{ReservationStatus.HELD}' AND expires_at <= now()
           AND (payment_pending_until IS NULL OR payment_pending_until <= now())"""
+_DUE_SHOW = f"SELECT show FROM reservation WHERE id = $1 AND {_DUE}"
+_OVERDUE = f"SELECT id, show FROM reservation WHERE {_DUE} ORDER BY expires_at LIMIT $1"
 
 
 @metrics.booking("expiry")
@@ -33,8 +35,7 @@ async def expire_reservation(deps: Deps, reservation_id: int,
     if show_id is None:
         # a cheap read first: most expiry jobs of paid or cancelled holds end here, and the
         # show is needed to read its waiters before (never inside) the transaction
-        show_id = await db.pool().fetchval(
-            f"SELECT show FROM reservation WHERE id = $1 AND {_DUE}", reservation_id)
+        show_id = await db.pool().fetchval(_DUE_SHOW, reservation_id)
         if show_id is None:
             return None
     waiters = await read_waiters(deps.redis, show_id)
@@ -51,9 +52,7 @@ async def expire_reservation(deps: Deps, reservation_id: int,
 
 async def overdue_reservations(limit: int = 500) -> list[tuple[int, int]]:
     """(reservation id, show id) of overdue holds, the longest overdue first."""
-    rows = await db.pool().fetch(
-        f"SELECT id, show FROM reservation WHERE {_DUE} ORDER BY expires_at LIMIT $1", limit
-    )
+    rows = await db.pool().fetch(_OVERDUE, limit)
     return [(r["id"], r["show"]) for r in rows]
 
 

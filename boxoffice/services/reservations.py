@@ -20,6 +20,10 @@ from boxoffice.services.outcomes import ReservationView
 from models.booking import ReservationStatus
 
 _COLUMNS = seatlock.RESERVATION_COLUMNS
+# raw asyncpg: the first read of confirm and cancel, and their transactions' reservation lock
+_RESERVATION = f"SELECT {_COLUMNS} FROM reservation WHERE id = $1"
+_LOCK_RESERVATION = f"""SELECT {_COLUMNS}, payment_pending_until FROM reservation
+WHERE id = $1 FOR UPDATE"""
 
 
 def to_view(row: asyncpg.Record) -> ReservationView:
@@ -32,17 +36,12 @@ def to_view(row: asyncpg.Record) -> ReservationView:
 
 async def get_reservation(reservation_id: int,
                           conn: asyncpg.Connection | None = None) -> ReservationView | None:
-    row = await (conn or db.pool()).fetchrow(
-        f"SELECT {_COLUMNS} FROM reservation WHERE id = $1", reservation_id
-    )
+    row = await (conn or db.pool()).fetchrow(_RESERVATION, reservation_id)
     return to_view(row) if row else None
 
 
 async def lock_reservation(conn: asyncpg.Connection, reservation_id: int) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        f"SELECT {_COLUMNS}, payment_pending_until FROM reservation WHERE id = $1 FOR UPDATE",
-        reservation_id,
-    )
+    return await conn.fetchrow(_LOCK_RESERVATION, reservation_id)
 
 
 @dataclass(frozen=True)

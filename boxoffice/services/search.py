@@ -190,6 +190,9 @@ async def search_count(p: PreparedSearch) -> int:
     return int(await db.read_pool().fetchval(sql, *args))
 
 
+_POSTAL_CODE = "SELECT lat, lng FROM postal_code WHERE code = $1"
+
+
 # --- SQL -------------------------------------------------------------------------------------
 
 
@@ -344,9 +347,7 @@ async def _resolve_point(req: SearchRequest) -> tuple[float, float] | None:
         code = _text(req.postal_code, "postalCode").strip()
         row = None
         if code and len(code) <= 20:
-            row = await db.read_pool().fetchrow(
-                "SELECT lat, lng FROM postal_code WHERE code = $1", code
-            )
+            row = await db.read_pool().fetchrow(_POSTAL_CODE, code)
         if row is None:
             raise SearchInputError(f"unknown postal code {clip(code)!r}", "postalCode")
         return (row["lat"], row["lng"])

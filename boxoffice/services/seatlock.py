@@ -33,6 +33,9 @@ _SEAT_COLUMNS = "ss.id, ss.label, ss.status, ss.price, ss.reservation"
 
 LOCK_SEATS = f"SELECT {_SEAT_COLUMNS} FROM show_seat ss {_LOCK_TAIL}"
 
+# every seat of a show, in the same label order (cancelShow: no hold can be half-made meanwhile)
+LOCK_SHOW_SEATS = "SELECT 1 FROM show_seat WHERE show = $1 ORDER BY label FOR UPDATE"
+
 # reserve reads the show's status in the same round trip (the show row is read, not locked)
 LOCK_SEATS_AND_SHOW = f"""SELECT {_SEAT_COLUMNS}, sh.status AS show_status
 FROM show_seat ss JOIN show sh ON sh.id = ss.show {_LOCK_TAIL}"""

@@ -55,7 +55,7 @@ from boxoffice.events import room_channel
 from boxoffice.lrucache import bounded
 from boxoffice.services.deps import Deps
 from boxoffice.services.outcomes import InvalidOutcome
-from models.catalog import ShowStatus
+from models.catalog import Show, ShowStatus
 
 log = logging.getLogger(__name__)
 
@@ -206,8 +206,8 @@ async def room_show(show_id: int) -> RoomShow | None:
     hit = _SHOWS.get(show_id)
     if hit is not None and hit[0] > now:
         return hit[1]
-    row = await db.pool().fetchrow(
-        "SELECT id, starts_at, on_sale_at, status FROM show WHERE id = $1", show_id)
+    row = await (Show.select(Show.id, Show.starts_at, Show.on_sale_at, Show.status)
+                 .where(Show.id == show_id).first())
     show = RoomShow(row["id"], row["starts_at"], row["on_sale_at"], row["status"]) if row else None
     _SHOWS[show_id] = (now + _SHOW_TTL, show)
     return show
@@ -346,8 +346,8 @@ async def advance_active_rooms(deps: Deps) -> int:
     ids = [int(x) for x in await deps.redis.smembers(ACTIVE_KEY)]  # type: ignore[misc]
     if not ids:
         return 0
-    rows = await db.pool().fetch(
-        "SELECT id, on_sale_at, starts_at, status FROM show WHERE id = ANY($1::int[])", ids)
+    rows = await (Show.select(Show.id, Show.on_sale_at, Show.starts_at, Show.status)
+                  .where(Show.id.is_in(list(ids))))
     shows = {r["id"]: r for r in rows}
     now = datetime.now(UTC)
     admitted = 0
