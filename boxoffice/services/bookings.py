@@ -35,15 +35,15 @@ MAX_MY_BOOKINGS = 100
 async def list_bookings(user_id: int, first: int) -> list[BookingView]:
     """The user's bookings, newest first (ties by id), at most `first` (the caller bounds it);
     two statements whatever the count."""
-    b, t = Booking, Ticket
+    b, tk = Booking, Ticket
     rows = await (b.select(b.id, b.reservation, b.show, b.user, b.amount, b.currency)
                   .where(b.user == user_id)
                   .order_by(b.created_at, b.id, ascending=False).limit(first))
     if not rows:
         return []
-    tickets = await (t.select(t.booking, t.seat_label, t.qr_payload)
-                     .where(t.booking.is_in([r["id"] for r in rows]))
-                     .order_by(t.booking, t.seat_label))
+    tickets = await (tk.select(tk.booking, tk.seat_label, tk.qr_payload)
+                     .where(tk.booking.is_in([r["id"] for r in rows]))
+                     .order_by(tk.booking, tk.seat_label))
     by_booking: dict[int, list[TicketView]] = {}
     for t in tickets:
         by_booking.setdefault(t["booking"], []).append(TicketView(t["seat_label"], t["qr_payload"]))

@@ -34,8 +34,8 @@ from boxoffice.services.catalog import SeatMapSnapshot, SeatRow
 from models.booking import SeatStatus
 
 FREE, HELD, BOOKED = SeatStatus.FREE, SeatStatus.HELD, SeatStatus.BOOKED
-STATUS_CODE = {FREE: 0, HELD: 1, BOOKED: 2}
-CODE_STATUS = (FREE, HELD, BOOKED, FREE)  # 3 is never written; read it as FREE
+STATUS_CODE: dict[str, int] = {FREE: 0, HELD: 1, BOOKED: 2}
+CODE_STATUS: tuple[str, ...] = (FREE, HELD, BOOKED, FREE)  # 3 is never written; read it as FREE
 CACHE_TTL_SECONDS = 6 * 3600  # refreshed on every reconcile of a hot show
 META_LOCAL_TTL = 300.0  # in-process copy; validated against the Redis token on every read
 # A Redis that lost its data restarts a show's counter here, above anything it can have reached

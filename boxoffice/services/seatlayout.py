@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from boxoffice.services.catalog import SeatRow
 from models.booking import SeatStatus
 
-STATUS_CHAR = {SeatStatus.FREE: "F", SeatStatus.HELD: "H", SeatStatus.BOOKED: "B"}
+STATUS_CHAR: dict[str, str] = {SeatStatus.FREE: "F", SeatStatus.HELD: "H", SeatStatus.BOOKED: "B"}
 
 
 def layout_version(currency: str, seats: Sequence[SeatRow]) -> str:

@@ -9,11 +9,14 @@ from enum import Enum
 
 import strawberry
 
-from models import booking, catalog
+from models.booking import ReservationStatus, SeatStatus
+from models.catalog import ShowStatus
 
-SeatStatus = strawberry.enum(booking.SeatStatus, name="SeatStatus")
-ReservationStatus = strawberry.enum(booking.ReservationStatus, name="ReservationStatus")
-ShowStatus = strawberry.enum(catalog.ShowStatus, name="ShowStatus")
+__all__ = ["ReservationStatus", "SearchSort", "SeatStatus", "ShowStatus"]
+
+# registers each class as a GraphQL enum of the same name (in place: the classes are the models')
+for _status in (SeatStatus, ReservationStatus, ShowStatus):
+    strawberry.enum(_status)
 
 
 @strawberry.enum
