@@ -131,7 +131,11 @@ async def show_seats(show_id: int) -> list[SeatPos]:
 @metrics.booking("reserve")
 async def reserve_seats(deps: Deps, user: User, show_id_raw: str, seats: Sequence[str],
                         session_id: str | None = None) -> ReserveOutcome:
+    """Hold `seats` of a show for `user`, all or nothing. Called by the `reserve` resolver
+    (resolvers/booking.py) after the waiting room's admission check; returns a frozen outcome
+    the resolver maps to a ReserveResult member."""
     s = deps.settings
+    # 1. input checks that need no I/O: a bad request costs no query
     show_id = parse_id(show_id_raw)
     if show_id is None:
         return InvalidOutcome("Unknown show", "showId")
@@ -142,18 +146,22 @@ async def reserve_seats(deps: Deps, user: User, show_id_raw: str, seats: Sequenc
     if session_id is not None and len(session_id) > 100:
         return InvalidOutcome("sessionId is too long", "sessionId")
 
+    # 2. the show's immutable facts, cached in process (start time and currency)
     show = await show_meta(show_id)
     if show is None:
         return InvalidOutcome("Unknown show", "showId")
     if show.starts_at <= datetime.now(UTC):
         return InvalidOutcome("This show has already started", "showId")
 
+    # 3. before the transaction, never inside it: Redis cannot roll back with Postgres
     if s.rate_limits_enabled:
         wait = await ratelimit.hit(deps.redis, rediskeys.reserve_limit(user.id),
                                    s.reserve_limit_per_user, s.reserve_window_seconds)
         if wait:
             return RateLimitedOutcome("Too many reservation attempts", wait)
 
+    # 4. the transaction (retried on serialization failures, so _hold has no outside effects):
+    # lock the seats in label order, hold them with the FREE guard (services/seatlock.py)
     try:
         held = await db.serializable(
             lambda conn: _hold(conn, deps, user, show_id, show.currency, labels, session_id)
@@ -171,7 +179,7 @@ async def reserve_seats(deps: Deps, user: User, show_id_raw: str, seats: Sequenc
         return await _unavailable(deps, user, show_id, labels, exc.taken)
 
     view = held.reservation
-    # after commit, in one Redis round trip (each effect logs its own failure). The
+    # 5. after commit, in one Redis round trip (each effect logs its own failure). The
     # HOLD_CREATED outbox row is picked up by the worker's outbox poll, not nudged per hold.
     await (AfterCommit(deps.redis)
            .seat_changes(show_id, [(lbl, SeatStatus.HELD) for lbl in labels], -len(labels))
