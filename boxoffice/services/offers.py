@@ -35,7 +35,7 @@ from redis.asyncio import Redis
 
 from boxoffice import db
 from boxoffice.services import queue, seatlock
-from boxoffice.services.alternatives import SeatPos, choose_seats
+from boxoffice.services.alternatives import choose_seats
 from boxoffice.services.deps import Deps
 from boxoffice.services.jobs import schedule_expiry, schedule_notifications
 from boxoffice.services.outcomes import ReservationView
@@ -82,7 +82,8 @@ async def read_waiters(redis: Redis, show_id: int) -> list[Waiter]:
 
 async def _offer(conn: asyncpg.Connection, settings: Settings, show_id: int, currency: str,
                  user_id: int, labels: list[str]) -> ReservationView | None:
-    """Hold `labels` for `user_id` as an offer; None when the user already holds seats."""
+    """Hold `labels` for `user_id` as an offer; None when the user already holds seats (or,
+    under READ COMMITTED, the show was cancelled since `make_offers` read it)."""
     seats = await seatlock.lock_seats(conn, show_id, labels)
     # chosen from a plain read: under SERIALIZABLE a change since then is a serialization
     # failure; under READ COMMITTED it shows here, and the transaction is retried all the same
@@ -106,7 +107,6 @@ async def _offer(conn: asyncpg.Connection, settings: Settings, show_id: int, cur
 # the show's currency, and whether it still takes holds (under the offer lock, see below)
 _UPCOMING = f"""SELECT currency, starts_at > now() AND status = '{ShowStatus.SCHEDULED}' AS upcoming
 FROM show WHERE id = $1"""
-_SHOW_SEATS = "SELECT label, row, x, y, status FROM show_seat WHERE show = $1"
 _COUNT_FREE = f"SELECT count(*) FROM show_seat WHERE show = $1 AND status = '{SeatStatus.FREE}'"
 _ADVISORY_LOCK = "SELECT pg_advisory_xact_lock($1, $2)"
 
@@ -124,9 +124,7 @@ async def make_offers(conn: asyncpg.Connection, settings: Settings, show_id: int
     show = await conn.fetchrow(_UPCOMING, show_id)
     if show is None or not show["upcoming"]:
         return []
-    rows = await conn.fetch(_SHOW_SEATS, show_id)
-    seats = [SeatPos(r["label"], r["row"], r["x"], r["y"], r["status"] == SeatStatus.FREE)
-             for r in rows]
+    seats = await seatlock.seat_positions(conn, show_id)
     free = sum(1 for s in seats if s.free)
     offers: list[ReservationView] = []
     for waiter in waiters:

@@ -25,7 +25,7 @@ from boxoffice.echo import clip
 from boxoffice.ids import parse_id
 from boxoffice.services import queue, ratelimit, seatlock
 from boxoffice.services.aftercommit import AfterCommit
-from boxoffice.services.alternatives import SeatPos, choose_seats, target_of
+from boxoffice.services.alternatives import choose_seats, target_of
 from boxoffice.services.deps import Deps
 from boxoffice.services.outcomes import (
     InvalidOutcome,
@@ -119,15 +119,6 @@ async def _hold(conn: asyncpg.Connection, deps: Deps, user: User, show_id: int,
     ))
 
 
-_SHOW_SEATS = "SELECT label, row, x, y, status FROM show_seat WHERE show = $1"
-
-
-async def show_seats(show_id: int) -> list[SeatPos]:
-    rows = await db.pool().fetch(_SHOW_SEATS, show_id)
-    return [SeatPos(r["label"], r["row"], r["x"], r["y"], r["status"] == SeatStatus.FREE)
-            for r in rows]
-
-
 @metrics.booking("reserve")
 async def reserve_seats(deps: Deps, user: User, show_id_raw: str, seats: Sequence[str],
                         session_id: str | None = None) -> ReserveOutcome:
@@ -192,7 +183,7 @@ async def reserve_seats(deps: Deps, user: User, show_id_raw: str, seats: Sequenc
 async def _unavailable(deps: Deps, user: User, show_id: int, labels: list[str],
                        taken: list[str]) -> SeatsTakenOutcome | QueuedOutcome:
     """SeatsTaken with alternatives while enough seats are FREE; else join the queue."""
-    seats = await show_seats(show_id)
+    seats = await seatlock.seat_positions(db.pool(), show_id)
     n = len(labels)
     if sum(1 for x in seats if x.free) >= n:
         alternatives = choose_seats(seats, n, target_of(seats, labels))

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 
 import asyncpg
 
+from boxoffice.services.alternatives import SeatPos
 from models.booking import NotificationStatus, ReservationStatus, SeatStatus
 from models.catalog import ShowStatus
 
@@ -39,6 +40,17 @@ LOCK_SHOW_SEATS = "SELECT 1 FROM show_seat WHERE show = $1 ORDER BY label FOR UP
 # reserve reads the show's status in the same round trip (the show row is read, not locked)
 LOCK_SEATS_AND_SHOW = f"""SELECT {_SEAT_COLUMNS}, sh.status AS show_status
 FROM show_seat ss JOIN show sh ON sh.id = ss.show {_LOCK_TAIL}"""
+
+
+# every seat of a show with its place and whether it is FREE, unlocked: what `choose_seats`
+# picks alternatives and offers from
+SEAT_POSITIONS = "SELECT label, row, x, y, status FROM show_seat WHERE show = $1"
+
+
+async def seat_positions(source: asyncpg.Connection | asyncpg.Pool,
+                         show_id: int) -> list[SeatPos]:
+    rows = await source.fetch(SEAT_POSITIONS, show_id)
+    return [SeatPos(r["label"], r["row"], r["x"], r["y"], r["status"] == FREE) for r in rows]
 
 
 async def lock_seats(conn: asyncpg.Connection, show_id: int, labels: Sequence[str], *,
