@@ -164,7 +164,7 @@ class Notification(Table, tablename="notification"):
     kind = Varchar(length=30)
     channel = Varchar(length=20, default="email")
     payload = JSONB(default={})
-    status = Varchar(length=10, default="PENDING")
+    status = Varchar(length=10, default=NotificationStatus.PENDING)
     attempts = Integer(default=0)
     last_error = Varchar(length=500, null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
