@@ -91,7 +91,7 @@ def test_statements_were_found() -> None:
                 "boxoffice.services.seatlock.OFFER_SQL", "boxoffice.services.seatlock.RELEASE_SQL",
                 "boxoffice.services.seatlock.BOOK_SEATS"):
         assert key in STATEMENTS
-    assert len(STATEMENTS) > 40
+    assert len(STATEMENTS) >= 70  # 72 when written: a sudden drop means the search broke
 
 
 def test_templates_are_filled() -> None:
