@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from cachetools import LRUCache
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from boxoffice.db import pool
 from boxoffice.lrucache import bounded
 from boxoffice.secretkeys import verification_keys
 from boxoffice.settings import Settings, get_settings
+from models.booking import ApiKey, AppUser
 
 _TOKEN_SALT = "boxoffice.user-token"
 
@@ -42,22 +42,16 @@ async def create_api_key(name: str, role: str = "client") -> str:
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     raw = "bo_" + secrets.token_urlsafe(24)
-    await pool().execute(
-        "INSERT INTO api_key (name, key_hash, created_at, revoked, role)"
-        " VALUES ($1, $2, now(), false, $3)",
-        name,
-        hash_key(raw),
-        role,
-    )
+    await ApiKey.insert(ApiKey(name=name, key_hash=hash_key(raw), revoked=False, role=role))
     return raw
 
 
 async def revoke_api_keys(name: str) -> int:
     """Revoke every key with this name; returns how many were live."""
-    result = await pool().execute(
-        "UPDATE api_key SET revoked = true WHERE name = $1 AND NOT revoked", name
-    )
-    return int(result.split()[-1])
+    revoked = await (ApiKey.update({ApiKey.revoked: True})
+                     .where((ApiKey.name == name) & (ApiKey.revoked == False))  # noqa: E712
+                     .returning(ApiKey.id))
+    return len(revoked)
 
 
 # Keys are checked on every operation: cache positive and negative answers briefly, so a
@@ -76,9 +70,9 @@ async def verify_api_key(raw: str | None) -> ApiClient | None:
     hit = _KEY_CACHE.get(raw)
     if hit is not None and hit[0] > now:
         return hit[1]
-    row = await pool().fetchrow(
-        "SELECT id, name, role FROM api_key WHERE key_hash = $1 AND NOT revoked", hash_key(raw)
-    )
+    row = await (ApiKey.select(ApiKey.id, ApiKey.name, ApiKey.role)
+                 .where((ApiKey.key_hash == hash_key(raw)) & (ApiKey.revoked == False))  # noqa: E712
+                 .first())
     client = ApiClient(id=row["id"], name=row["name"], role=row["role"]) if row else None
     _KEY_CACHE[raw] = (now + _KEY_TTL, client)
     return client
@@ -132,11 +126,8 @@ def bearer(header: str | None) -> str | None:
 
 async def get_or_create_user(email: str) -> User:
     email = email.strip().lower()
-    row = await pool().fetchrow(
-        """INSERT INTO app_user (email, created_at) VALUES ($1, now())
-           ON CONFLICT (email) DO UPDATE SET email = EXCLUDED.email
-           RETURNING id, email""",
-        email,
-    )
-    assert row is not None
-    return User(id=row["id"], email=row["email"])
+    # an upsert that always returns the row: DO NOTHING would return nothing for a known email
+    rows = await (AppUser.insert(AppUser(email=email))
+                  .on_conflict(target=AppUser.email, action="DO UPDATE", values=[AppUser.email])
+                  .returning(AppUser.id, AppUser.email))
+    return User(id=rows[0]["id"], email=rows[0]["email"])

@@ -10,7 +10,8 @@
 - refuses to nest (a nested attempt would join the outer transaction and defeat the retry),
 - is asyncpg's transaction on a pooled connection, not Piccolo's: the connection goes back to
   the pool even when COMMIT raises (Piccolo 1.38's `__aexit__` leaks it and its context
-  variable then, docs/stack.md), and nothing in the service layer queries through Piccolo,
+  variable then, docs/stack.md); Piccolo queries written inside it run on its connection
+  (boxoffice/engine.py's `run_querystring`),
 - retries serialization failures, deadlocks and 53200 (see RETRYABLE) a bounded number of
   times with jitter, each
   attempt in a fresh transaction on a fresh connection.
@@ -21,7 +22,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import TypeVar
 
@@ -29,7 +31,7 @@ import asyncpg
 from piccolo.engine.postgres import PostgresEngine
 
 from boxoffice import metrics, replica
-from boxoffice.engine import configure_engine, get_engine
+from boxoffice.engine import configure_engine, get_engine, transaction_connection
 from boxoffice.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -114,8 +116,28 @@ _IN_TRANSACTION: ContextVar[bool] = ContextVar("boxoffice_in_transaction", defau
 
 
 def in_transaction() -> bool:
-    """Whether this task is inside serializable()'s transaction."""
+    """Whether this task is inside serializable()'s or read_committed()'s transaction."""
     return _IN_TRANSACTION.get()
+
+
+@asynccontextmanager
+async def read_committed() -> AsyncIterator[asyncpg.Connection]:
+    """A short READ COMMITTED transaction, not retried (claims with SKIP LOCKED: the outbox).
+
+    Piccolo queries inside it run on its connection, like raw statements on the connection it
+    yields; it refuses to nest, like `serializable`."""
+    if _IN_TRANSACTION.get():
+        raise TransactionNestingError("read_committed() must not run inside another transaction")
+    token = _IN_TRANSACTION.set(True)
+    try:
+        async with pool().acquire() as conn, conn.transaction(isolation="read_committed"):
+            joined = transaction_connection.set(conn)
+            try:
+                yield conn
+            finally:
+                transaction_connection.reset(joined)
+    finally:
+        _IN_TRANSACTION.reset(token)
 
 
 async def serializable(
@@ -141,7 +163,11 @@ async def serializable(
                 # lock_timeout is a session setting (boxoffice/dburl.py)
                 async with pool().acquire() as conn, conn.transaction(
                         isolation=isolation):  # type: ignore[arg-type]
-                    result = await fn(conn)
+                    joined = transaction_connection.set(conn)
+                    try:
+                        result = await fn(conn)
+                    finally:
+                        transaction_connection.reset(joined)
                 metrics.inc("txn_commits_total")
                 return result
             except RETRYABLE as exc:

@@ -15,14 +15,15 @@ from arq.constants import default_queue_name
 from redis.asyncio import Redis
 
 from boxoffice import db, metrics
+from models.booking import NotificationStatus, ReservationStatus, SeatStatus
 
 log = logging.getLogger("boxoffice.metrics")
 TIMEOUT = 2.0
 
-_COUNTS = """SELECT
-    (SELECT count(*) FROM reservation WHERE status = 'HELD') AS holds,
-    (SELECT count(*) FROM show_seat WHERE status = 'HELD') AS held_seats,
-    (SELECT count(*) FROM notification WHERE status = 'PENDING') AS outbox"""
+_COUNTS = f"""SELECT
+    (SELECT count(*) FROM reservation WHERE status = '{ReservationStatus.HELD}') AS holds,
+    (SELECT count(*) FROM show_seat WHERE status = '{SeatStatus.HELD}') AS held_seats,
+    (SELECT count(*) FROM notification WHERE status = '{NotificationStatus.PENDING}') AS outbox"""
 
 
 async def _database() -> None:

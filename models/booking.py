@@ -11,6 +11,7 @@ from piccolo.columns import (
     ForeignKey,
     Integer,
     OnDelete,
+    Serial,
     Timestamptz,
     Varchar,
 )
@@ -41,6 +42,12 @@ class PaymentStatus(StrEnum):
     REFUNDED = "REFUNDED"
 
 
+class NotificationStatus(StrEnum):
+    PENDING = "PENDING"
+    SENT = "SENT"
+    FAILED = "FAILED"
+
+
 class ApiKeyRole(StrEnum):
     CLIENT = "client"  # apps: browse and book
     DOOR = "door"  # door scanners: checkIn
@@ -48,6 +55,7 @@ class ApiKeyRole(StrEnum):
 
 
 class AppUser(Table, tablename="app_user"):
+    id: Serial  # Piccolo adds the column; declared for type checkers
     email = Varchar(length=320, unique=True)
     created_at = Timestamptz(default=TimestamptzNow())
 
@@ -55,6 +63,7 @@ class AppUser(Table, tablename="app_user"):
 class ApiKey(Table, tablename="api_key"):
     """A client application's key. Only the SHA-256 of the key is stored."""
 
+    id: Serial  # Piccolo adds the column; declared for type checkers
     name = Varchar(length=100)
     key_hash = Varchar(length=64, unique=True)
     created_at = Timestamptz(default=TimestamptzNow())
@@ -63,6 +72,7 @@ class ApiKey(Table, tablename="api_key"):
 
 
 class Reservation(Table, tablename="reservation"):
+    id: Serial  # Piccolo adds the column; declared for type checkers
     show = ForeignKey(Show, on_delete=OnDelete.restrict, null=False, index=True)
     user = ForeignKey(AppUser, on_delete=OnDelete.restrict, null=False, index=True)
     status = Varchar(length=10, choices=ReservationStatus, default=ReservationStatus.HELD)
@@ -82,6 +92,7 @@ class ShowSeat(Table, tablename="show_seat"):
     """A seat of a show and its state. Label, row, number and price are copied from the hall and
     the show's price list at creation (immutable), so the hot path reads one table."""
 
+    id: Serial  # Piccolo adds the column; declared for type checkers
     show = ForeignKey(Show, on_delete=OnDelete.restrict, null=False)
     cinema_seat = ForeignKey(CinemaSeat, on_delete=OnDelete.restrict, null=False)
     label = Varchar(length=10)
@@ -99,6 +110,7 @@ class ShowSeat(Table, tablename="show_seat"):
 
 
 class Payment(Table, tablename="payment"):
+    id: Serial  # Piccolo adds the column; declared for type checkers
     show = ForeignKey(Show, on_delete=OnDelete.restrict, null=False)
     reservation = ForeignKey(Reservation, on_delete=OnDelete.restrict, null=False, index=True)
     user = ForeignKey(AppUser, on_delete=OnDelete.restrict, null=False)
@@ -122,6 +134,7 @@ class Payment(Table, tablename="payment"):
 
 
 class Booking(Table, tablename="booking"):
+    id: Serial  # Piccolo adds the column; declared for type checkers
     show = ForeignKey(Show, on_delete=OnDelete.restrict, null=False, index=True)
     reservation = ForeignKey(Reservation, on_delete=OnDelete.restrict, null=False, unique=True)
     user = ForeignKey(AppUser, on_delete=OnDelete.restrict, null=False, index=True)
@@ -132,6 +145,7 @@ class Booking(Table, tablename="booking"):
 
 
 class Ticket(Table, tablename="ticket"):
+    id: Serial  # Piccolo adds the column; declared for type checkers
     show = ForeignKey(Show, on_delete=OnDelete.restrict, null=False)
     booking = ForeignKey(Booking, on_delete=OnDelete.restrict, null=False, index=True)
     show_seat = ForeignKey(ShowSeat, on_delete=OnDelete.restrict, null=False, unique=True)
@@ -144,12 +158,13 @@ class Ticket(Table, tablename="ticket"):
 class Notification(Table, tablename="notification"):
     """Outbox: written in the transaction of the event it announces, delivered by a worker."""
 
+    id: Serial  # Piccolo adds the column; declared for type checkers
     user = ForeignKey(AppUser, on_delete=OnDelete.restrict, null=False, index=True)
     show = ForeignKey(Show, on_delete=OnDelete.restrict, null=True, default=None)
     kind = Varchar(length=30)
     channel = Varchar(length=20, default="email")
     payload = JSONB(default={})
-    status = Varchar(length=10, default="PENDING")
+    status = Varchar(length=10, default=NotificationStatus.PENDING)
     attempts = Integer(default=0)
     last_error = Varchar(length=500, null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
@@ -160,6 +175,7 @@ class Notification(Table, tablename="notification"):
 class ShowCancellation(Table, tablename="show_cancellation"):
     """The record of a cancelled show: why, and what cancelShow did (its answer on a retry)."""
 
+    id: Serial  # Piccolo adds the column; declared for type checkers
     show = ForeignKey(Show, on_delete=OnDelete.restrict, null=False, unique=True)
     reason = Varchar(length=500)
     released_holds = Integer()

@@ -11,6 +11,7 @@ from piccolo.columns import (
     Integer,
     OnDelete,
     Real,
+    Serial,
     Timestamptz,
     Varchar,
 )
@@ -24,6 +25,7 @@ class ShowStatus(StrEnum):
 
 
 class City(Table, tablename="city"):
+    id: Serial  # Piccolo adds the column; declared for type checkers
     name = Varchar(length=100, unique=True)
     # a city imported without cinemas has no known position
     lat = DoublePrecision(null=True, default=None)
@@ -35,6 +37,7 @@ class City(Table, tablename="city"):
 class PostalCode(Table, tablename="postal_code"):
     """Postal code centroids, so `search(postalCode:)` can measure distance."""
 
+    id: Serial  # Piccolo adds the column; declared for type checkers
     code = Varchar(length=20, unique=True)
     city = ForeignKey(City, on_delete=OnDelete.restrict, null=False)
     lat = DoublePrecision()
@@ -42,6 +45,7 @@ class PostalCode(Table, tablename="postal_code"):
 
 
 class Cinema(Table, tablename="cinema"):
+    id: Serial  # Piccolo adds the column; declared for type checkers
     name = Varchar(length=200)
     city = ForeignKey(City, on_delete=OnDelete.restrict, null=False, index=True)
     address = Varchar(length=300, default="")
@@ -54,6 +58,7 @@ class Cinema(Table, tablename="cinema"):
 
 
 class CinemaHall(Table, tablename="cinema_hall"):
+    id: Serial  # Piccolo adds the column; declared for type checkers
     cinema = ForeignKey(Cinema, on_delete=OnDelete.restrict, null=False, index=True)
     name = Varchar(length=100)
     source_id = Varchar(length=100, null=True, default=None)  # unique within its cinema
@@ -65,6 +70,7 @@ class CinemaHall(Table, tablename="cinema_hall"):
 class SeatCategory(Table, tablename="seat_category"):
     """A class of seat in a hall (e.g. CLASSIC, PRIME, RECLINER); priced per show."""
 
+    id: Serial  # Piccolo adds the column; declared for type checkers
     hall = ForeignKey(CinemaHall, on_delete=OnDelete.restrict, null=False, index=True)
     name = Varchar(length=50)
     rank = Integer(default=0)
@@ -75,6 +81,7 @@ class SeatCategory(Table, tablename="seat_category"):
 class CinemaSeat(Table, tablename="cinema_seat"):
     """A physical seat. `x`/`y` give its position for adjacency (aisles leave gaps in x)."""
 
+    id: Serial  # Piccolo adds the column; declared for type checkers
     hall = ForeignKey(CinemaHall, on_delete=OnDelete.restrict, null=False)
     category = ForeignKey(SeatCategory, on_delete=OnDelete.restrict, null=False)
     row = Varchar(length=3)
@@ -90,6 +97,7 @@ class CinemaSeat(Table, tablename="cinema_seat"):
 
 
 class Movie(Table, tablename="movie"):
+    id: Serial  # Piccolo adds the column; declared for type checkers
     title = Varchar(length=300)
     rating = Real(default=0.0)
     duration_minutes = Integer()
@@ -103,6 +111,7 @@ class Show(Table, tablename="show"):
     """One screening. `free_seats` and `seat_version` are maintained by the booking service in
     the same transaction as every seat change, so browse never counts rows."""
 
+    id: Serial  # Piccolo adds the column; declared for type checkers
     movie = ForeignKey(Movie, on_delete=OnDelete.restrict, null=False, index=True)
     hall = ForeignKey(CinemaHall, on_delete=OnDelete.restrict, null=False)
     cinema = ForeignKey(Cinema, on_delete=OnDelete.restrict, null=False)  # denormalised for search
@@ -118,6 +127,7 @@ class Show(Table, tablename="show"):
 
 
 class ShowPrice(Table, tablename="show_price"):
+    id: Serial  # Piccolo adds the column; declared for type checkers
     show = ForeignKey(Show, on_delete=OnDelete.restrict, null=False)
     category = ForeignKey(SeatCategory, on_delete=OnDelete.restrict, null=False)
     price = Integer()  # minor units

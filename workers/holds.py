@@ -15,6 +15,7 @@ from arq import Retry
 from boxoffice import db
 from boxoffice.logs import set_reservation
 from boxoffice.services.expiry import expire_overdue, expire_reservation
+from models.booking import SeatStatus
 from workers.context import Ctx, deps_of
 
 log = logging.getLogger(__name__)
@@ -48,10 +49,10 @@ async def sweep_expired_holds(ctx: Ctx) -> int:
 
 # show.free_seats is adjusted after each commit (boxoffice.services.seatevents); a process that
 # dies between commit and that update leaves it off. Recount, write only where it differs.
-_RECONCILE = """
+_RECONCILE = f"""
 UPDATE show s SET free_seats = c.free
-FROM (SELECT ss.show, count(*) FILTER (WHERE ss.status = 'FREE') AS free
-      FROM show_seat ss WHERE ss.show IN ({shows}) GROUP BY ss.show) c
+FROM (SELECT ss.show, count(*) FILTER (WHERE ss.status = '{SeatStatus.FREE}') AS free
+      FROM show_seat ss WHERE ss.show IN ({{shows}}) GROUP BY ss.show) c
 WHERE s.id = c.show AND s.free_seats <> c.free
 """
 _RECENT = ("SELECT DISTINCT show FROM reservation "

@@ -14,11 +14,13 @@ from arq.connections import ArqRedis
 
 from boxoffice import db
 from boxoffice.services.jobs import schedule_expiry
+from models.booking import ReservationStatus
 
 log = logging.getLogger(__name__)
 
-_LIVE = """SELECT id, greatest(expires_at, payment_pending_until) AS due FROM reservation
-           WHERE status = 'HELD' AND greatest(expires_at, payment_pending_until) > now()"""
+_LIVE = f"""SELECT id, greatest(expires_at, payment_pending_until) AS due FROM reservation
+           WHERE status = '{ReservationStatus.HELD}'
+             AND greatest(expires_at, payment_pending_until) > now()"""
 
 
 async def reschedule_live_holds(arq: ArqRedis, concurrency: int = 32) -> int:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 
-from boxoffice import db
 from boxoffice.payments.sandbox import SandboxGateway
 from boxoffice.services.show_cancel import refund_bookings
+from models.booking import Booking, PaymentStatus
+from models.catalog import ShowStatus
 from workers.context import Ctx, deps_of
 
 log = logging.getLogger("workers")
@@ -20,11 +21,10 @@ log = logging.getLogger("workers")
 
 async def finish_show_refunds(ctx: Ctx) -> int:
     """Refund what is still paid for in cancelled shows; returns how many remain unrefunded."""
-    shows = await db.pool().fetch(
-        """SELECT DISTINCT b.show FROM booking b
-           JOIN payment p ON p.id = b.payment JOIN show s ON s.id = b.show
-           WHERE s.status = 'CANCELLED' AND p.status = 'SUCCEEDED'"""
-    )
+    b = Booking
+    shows = await (b.select(b.show).distinct()
+                   .where((b.show.status == ShowStatus.CANCELLED)
+                          & (b.payment.status == PaymentStatus.SUCCEEDED)))
     if not shows:
         return 0
     gateway = SandboxGateway(deps_of(ctx).redis)  # the gateway the API uses (boxoffice/app.py)

@@ -27,6 +27,7 @@ import asyncpg
 from boxoffice.catalog_import.bulk import fk_checked_by_construction
 from boxoffice.catalog_import.fileformat import CatalogFile, CatalogFileError, HallEntry
 from boxoffice.catalog_import.tables import SyncResult, TableSpec, sync_rows
+from models.booking import SeatStatus
 
 _IMPORT_LOCK = 0x626F_696D  # pg_advisory_xact_lock key: one import at a time
 
@@ -316,8 +317,9 @@ async def _lock_busy_shows(conn: asyncpg.Connection, shows: list[int]) -> list[t
     await conn.execute("SELECT 1 FROM show WHERE id = ANY($1::int[]) ORDER BY id FOR UPDATE",
                        shows)
     rows = await conn.fetch(
-        """SELECT s.id, s.hall FROM show s WHERE s.id = ANY($1::int[])
-             AND (EXISTS (SELECT 1 FROM show_seat ss WHERE ss.show = s.id AND ss.status <> 'FREE')
+        f"""SELECT s.id, s.hall FROM show s WHERE s.id = ANY($1::int[])
+             AND (EXISTS (SELECT 1 FROM show_seat ss WHERE ss.show = s.id
+                          AND ss.status <> '{SeatStatus.FREE}')
                   OR EXISTS (SELECT 1 FROM booking b WHERE b.show = s.id))
            ORDER BY s.id""", shows)
     return [(r["id"], r["hall"]) for r in rows]
@@ -479,7 +481,7 @@ async def _seat_shows(conn: asyncpg.Connection,
             price = dict(w.prices)
             for seat in halls[w.hall]:
                 yield (show_id, seat["id"], seat["label"], seat["row"], seat["number"],
-                       seat["x"], seat["y"], seat["name"], price[seat["name"]], "FREE")
+                       seat["x"], seat["y"], seat["name"], price[seat["name"]], SeatStatus.FREE)
 
     async with fk_checked_by_construction(conn):
         await conn.execute(

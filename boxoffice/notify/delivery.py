@@ -1,9 +1,10 @@
 """Delivering outbox rows: batches of first attempts, then retries with backoff, then FAILED.
 
-A delivery claims its rows with `FOR UPDATE SKIP LOCKED` in a short READ COMMITTED transaction
-and keeps the lock while it sends, so two workers never send the same row at once; a crash rolls
-the claim back and the rows are sent by the next poll (at least once, never lost). Sends run
-side by side on the network; the transaction's connection runs one statement at a time.
+A delivery claims its rows with `FOR UPDATE SKIP LOCKED` (Piccolo's `lock_rows`) in a short
+READ COMMITTED transaction (`db.read_committed`) and keeps the lock while it sends, so two
+workers never send the same row at once; a crash rolls the claim back and the rows are sent
+by the next poll (at least once, never lost). Sends run side by side on the network; the
+transaction's connection runs one statement at a time.
 
 - `deliver_pending` takes first attempts (attempts = 0), oldest first, in batches;
 - a failed attempt is recorded (attempts, last_error) and the caller schedules a retry of that
@@ -23,12 +24,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import asyncpg
+from piccolo.columns.combination import Combinable
+from piccolo.query.methods.select import Select
 
 from boxoffice import db
 from boxoffice.notify.channels import Channel, PermanentDeliveryError, Recipient
 from boxoffice.notify.messages import render
 from boxoffice.settings import Settings
+from models.booking import Notification, NotificationStatus
 
 log = logging.getLogger(__name__)
 
@@ -50,17 +53,20 @@ def backoff_seconds(settings: Settings, attempts: int) -> float:
     return min(settings.notify_backoff_max_seconds, raw) * random.uniform(0.8, 1.2)
 
 
-_SELECT = """SELECT n.id, n."user", n.kind, n.channel, n.payload, n.attempts, n.created_at,
-                    u.email
-             FROM notification n JOIN app_user u ON u.id = n."user"
-             WHERE n.status = 'PENDING' AND {where}
-             ORDER BY n.created_at LIMIT $1 FOR UPDATE OF n SKIP LOCKED"""
-_FIRST_ATTEMPTS = _SELECT.format(where="n.attempts = 0")
-_BY_ID = _SELECT.format(where="n.id = ANY($2::int[])")
+def _claim(where: Combinable, limit: int) -> Select:
+    """PENDING rows, oldest first, locked for this delivery; rows another delivery holds are
+    skipped (not waited for), so workers share the outbox without sending a row twice."""
+    n = Notification
+    return (n.select(n.id, n.user, n.kind, n.channel, n.payload, n.attempts, n.created_at,
+                     n.user.email.as_alias("email"))
+            .where((n.status == NotificationStatus.PENDING) & where)
+            .order_by(n.created_at).limit(limit)
+            .lock_rows("UPDATE", skip_locked=True, of=(n,)))
 
-_RECORD = """UPDATE notification
+
+_RECORD = f"""UPDATE notification
              SET attempts = $2, status = $3::varchar, last_error = coalesce($4, last_error),
-                 sent_at = CASE WHEN $3::varchar = 'SENT' THEN now() END
+                 sent_at = CASE WHEN $3::varchar = '{NotificationStatus.SENT}' THEN now() END
              WHERE id = $1"""
 
 
@@ -70,7 +76,7 @@ def _payload(raw: Any) -> dict[str, Any]:
 
 
 async def _attempt(channels: dict[str, Channel], settings: Settings,
-                   row: asyncpg.Record) -> Attempt:
+                   row: dict[str, Any]) -> Attempt:
     """Send one claimed row; never raises."""
     attempts = row["attempts"] + 1
     payload = _payload(row["payload"])
@@ -86,21 +92,22 @@ async def _attempt(channels: dict[str, Channel], settings: Settings,
         if isinstance(exc, PermanentDeliveryError) or attempts >= settings.notify_max_attempts:
             log.warning("notification %s failed for good after %s attempt(s): %s", row["id"],
                         attempts, error)
-            return Attempt(row["id"], "FAILED", attempts, error=error)
+            return Attempt(row["id"], NotificationStatus.FAILED, attempts, error=error)
         log.info("notification %s attempt %s failed, will retry: %s", row["id"], attempts, error)
-        return Attempt(row["id"], "PENDING", attempts, backoff_seconds(settings, attempts), error)
-    return Attempt(row["id"], "SENT", attempts)
+        return Attempt(row["id"], NotificationStatus.PENDING, attempts,
+                       backoff_seconds(settings, attempts), error)
+    return Attempt(row["id"], NotificationStatus.SENT, attempts)
 
 
-async def _deliver(channels: dict[str, Channel], settings: Settings, query: str,
-                   *args: Any) -> list[Attempt]:
-    async with db.pool().acquire() as conn, conn.transaction():
-        rows = await conn.fetch(query, *args)
+async def _deliver(channels: dict[str, Channel], settings: Settings,
+                   claim: Select) -> list[Attempt]:
+    async with db.read_committed() as conn:
+        rows = await claim  # runs on this transaction's connection
         if not rows:
             return []
         sem = asyncio.Semaphore(SEND_CONCURRENCY)
 
-        async def bounded(row: asyncpg.Record) -> Attempt:
+        async def bounded(row: dict[str, Any]) -> Attempt:
             async with sem:
                 return await _attempt(channels, settings, row)
 
@@ -116,20 +123,21 @@ async def _deliver(channels: dict[str, Channel], settings: Settings, query: str,
 async def deliver_pending(channels: dict[str, Channel], settings: Settings,
                           limit: int = 100) -> list[Attempt]:
     """First attempts for up to `limit` PENDING rows, oldest first."""
-    return await _deliver(channels, settings, _FIRST_ATTEMPTS, limit)
+    return await _deliver(channels, settings, _claim(Notification.attempts == 0, limit))
 
 
 async def deliver_ids(channels: dict[str, Channel], settings: Settings,
                       ids: Sequence[int]) -> list[Attempt]:
     """One more attempt for these rows (those still PENDING and not being sent right now)."""
-    return await _deliver(channels, settings, _BY_ID, len(ids), list(ids))
+    if not ids:
+        return []
+    return await _deliver(channels, settings, _claim(Notification.id.is_in(list(ids)), len(ids)))
 
 
 async def retry_ids(limit: int = 1000) -> list[int]:
     """PENDING rows that have failed before: each should have a retry job scheduled."""
-    rows = await db.pool().fetch(
-        """SELECT id FROM notification WHERE status = 'PENDING' AND attempts > 0
-           ORDER BY created_at LIMIT $1""",
-        limit,
-    )
+    n = Notification
+    rows = await (n.select(n.id)
+                  .where((n.status == NotificationStatus.PENDING) & (n.attempts > 0))
+                  .order_by(n.created_at).limit(limit))
     return [r["id"] for r in rows]

@@ -27,7 +27,12 @@ from boxoffice.events import reservation_channel, seats_channel
 from boxoffice.services.jobs import drop_job_args, expiry_job_id
 from boxoffice.services.outcomes import ReservationView
 from boxoffice.services.seatcache import STATUS_CODE, bitmap_key, index_key, version_key
-from boxoffice.services.seatevents import _PUBLISH, _changes_json, publish_seat_changes
+from boxoffice.services.seatevents import (
+    _PUBLISH,
+    ADJUST_FREE,
+    _changes_json,
+    publish_seat_changes,
+)
 
 log = logging.getLogger(__name__)
 
@@ -132,10 +137,7 @@ class AfterCommit:
 async def _adjust_free(show_id: int, delta: int) -> None:
     try:
         # autocommit READ COMMITTED write: never part of a booking transaction's conflicts
-        await db.pool().execute(
-            "UPDATE show SET free_seats = GREATEST(0, free_seats + $2) WHERE id = $1",
-            show_id, delta,
-        )
+        await db.pool().execute(ADJUST_FREE, show_id, delta)
     except Exception:
         log.exception("free-seat counter of show %s not adjusted (the worker repairs it)",
                       show_id)

@@ -6,23 +6,22 @@ import asyncpg
 
 from boxoffice import db
 from boxoffice.services.outcomes import BookingView, TicketView
+from models.booking import Booking, Ticket
+
+# get_booking ends confirm's hot transaction (the booking it answers with): raw asyncpg
+_BOOKING = 'SELECT id, reservation, show, "user", amount, currency FROM booking WHERE id = $1'
+_BOOKING_OF_RESERVATION = """SELECT id, reservation, show, "user", amount, currency
+FROM booking WHERE reservation = $1"""
+_TICKETS = "SELECT seat_label, qr_payload FROM ticket WHERE booking = $1 ORDER BY seat_label"
 
 
 async def get_booking(booking_id: int, conn: asyncpg.Connection | None = None,
                       *, by_reservation: bool = False) -> BookingView | None:
     c = conn or db.pool()
-    column = "reservation" if by_reservation else "id"
-    row = await c.fetchrow(
-        f"""SELECT id, reservation, show, "user", amount, currency FROM booking
-            WHERE {column} = $1""",
-        booking_id,
-    )
+    row = await c.fetchrow(_BOOKING_OF_RESERVATION if by_reservation else _BOOKING, booking_id)
     if row is None:
         return None
-    tickets = await c.fetch(
-        "SELECT seat_label, qr_payload FROM ticket WHERE booking = $1 ORDER BY seat_label",
-        row["id"],
-    )
+    tickets = await c.fetch(_TICKETS, row["id"])
     return BookingView(
         id=row["id"], reservation_id=row["reservation"], show_id=row["show"], user_id=row["user"],
         amount=row["amount"], currency=row["currency"],
@@ -36,19 +35,15 @@ MAX_MY_BOOKINGS = 100
 async def list_bookings(user_id: int, first: int) -> list[BookingView]:
     """The user's bookings, newest first (ties by id), at most `first` (the caller bounds it);
     two statements whatever the count."""
-    p = db.pool()
-    rows = await p.fetch(
-        """SELECT id, reservation, show, "user", amount, currency FROM booking
-           WHERE "user" = $1 ORDER BY created_at DESC, id DESC LIMIT $2""",
-        user_id, first,
-    )
+    b, tk = Booking, Ticket
+    rows = await (b.select(b.id, b.reservation, b.show, b.user, b.amount, b.currency)
+                  .where(b.user == user_id)
+                  .order_by(b.created_at, b.id, ascending=False).limit(first))
     if not rows:
         return []
-    tickets = await p.fetch(
-        """SELECT booking, seat_label, qr_payload FROM ticket WHERE booking = ANY($1::int[])
-           ORDER BY booking, seat_label""",
-        [r["id"] for r in rows],
-    )
+    tickets = await (tk.select(tk.booking, tk.seat_label, tk.qr_payload)
+                     .where(tk.booking.is_in([r["id"] for r in rows]))
+                     .order_by(tk.booking, tk.seat_label))
     by_booking: dict[int, list[TicketView]] = {}
     for t in tickets:
         by_booking.setdefault(t["booking"], []).append(TicketView(t["seat_label"], t["qr_payload"]))

@@ -14,6 +14,7 @@ from boxoffice.services.jobs import cancel_expiry
 from boxoffice.services.offers import announce, read_waiters, release_and_offer
 from boxoffice.services.outcomes import CancelOutcome, NotFoundOutcome
 from boxoffice.services.ownership import own_reservation
+from models.booking import ReservationStatus
 
 
 @metrics.booking("cancel")
@@ -22,11 +23,12 @@ async def cancel_reservation(deps: Deps, user: User, reservation_id_raw: str) ->
     if existing is None:
         return NotFoundOutcome("No such reservation")
     rid = existing.id
-    if existing.status != "HELD":
+    if existing.status != ReservationStatus.HELD:
         return existing
     waiters = await read_waiters(deps.redis, existing.show_id)  # before, never inside, the txn
     handover = await db.serializable(
-        lambda conn: release_and_offer(conn, deps.settings, rid, "CANCELLED", waiters)
+        lambda conn: release_and_offer(conn, deps.settings, rid, ReservationStatus.CANCELLED,
+                                       waiters)
     )
     assert handover is not None and handover.released is not None
     if handover.released.freed:

@@ -14,6 +14,7 @@ from datetime import date, datetime
 import asyncpg
 
 from boxoffice import db
+from models.catalog import ShowStatus
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ class ShowRow:
     currency: str
     seat_version: int
     on_sale_at: datetime | None = None
-    status: str = "SCHEDULED"  # SCHEDULED | CANCELLED
+    status: str = ShowStatus.SCHEDULED
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,28 @@ SELECT c.id, c.name, ci.name AS city, c.postal_code, c.lat, c.lng,
        ARRAY(SELECT h.name FROM cinema_hall h WHERE h.cinema = c.id ORDER BY h.name) AS halls
 FROM cinema c JOIN city ci ON ci.id = c.city
 """
+# browse reads and the seat map (benchmarks/public_reads.py, seatmap_cache.py): raw asyncpg,
+# each prepared against the schema by tests/test_sql_prepares.py
+_CITIES = "SELECT id, name FROM city ORDER BY name"
+_MOVIES = f"SELECT {_MOVIE_COLUMNS} FROM movie m ORDER BY m.title, m.id"
+_MOVIES_IN_CITY = f"""SELECT {_MOVIE_COLUMNS} FROM movie m
+WHERE EXISTS (
+    SELECT 1 FROM show s JOIN cinema c ON c.id = s.cinema
+    WHERE s.movie = m.id AND s.starts_at >= now()
+      AND c.city IN (SELECT id FROM city WHERE lower(name) = lower($1)))
+ORDER BY m.title, m.id"""
+_MOVIES_BY_ID = f"SELECT {_MOVIE_COLUMNS} FROM movie m WHERE m.id = ANY($1::int[])"
+_CINEMAS_IN_CITY = _CINEMA_SELECT + " WHERE lower(ci.name) = lower($1) ORDER BY c.name, c.id"
+_CINEMAS_BY_ID = _CINEMA_SELECT + " WHERE c.id = ANY($1::int[])"
+_SHOWS_BY_ID = """SELECT s.id, s.starts_at, s.movie, s.cinema, h.name AS hall_name, s.total_seats,
+       s.free_seats, s.currency, s.seat_version, s.on_sale_at, s.status
+FROM show s JOIN cinema_hall h ON h.id = s.hall
+WHERE s.id = ANY($1::int[])"""
+_SEAT_MAPS = """SELECT s.id AS show_id, s.seat_version, s.currency, ss.label, ss.row, ss.number,
+       ss.x, ss.y, ss.category, ss.price, ss.status
+FROM show s LEFT JOIN show_seat ss ON ss.show = s.id
+WHERE s.id = ANY($1::int[])
+ORDER BY s.id, length(ss.row), ss.row, ss.number"""
 
 
 def _searchable(name: str) -> bool:
@@ -101,59 +124,40 @@ def _searchable(name: str) -> bool:
 
 
 async def list_cities() -> list[CityRow]:
-    rows = await db.read_pool().fetch("SELECT id, name FROM city ORDER BY name")
+    rows = await db.read_pool().fetch(_CITIES)
     return [CityRow(id=r["id"], name=r["name"]) for r in rows]
 
 
 async def list_movies(city: str | None = None) -> list[MovieRow]:
     """All movies; with `city`, those with an upcoming show in that city (name, any case)."""
     if city is None:
-        rows = await db.read_pool().fetch(
-            f"SELECT {_MOVIE_COLUMNS} FROM movie m ORDER BY m.title, m.id")
+        rows = await db.read_pool().fetch(_MOVIES)
     elif not _searchable(city):
         return []
     else:
-        rows = await db.read_pool().fetch(
-            f"""SELECT {_MOVIE_COLUMNS} FROM movie m
-                WHERE EXISTS (
-                    SELECT 1 FROM show s JOIN cinema c ON c.id = s.cinema
-                    WHERE s.movie = m.id AND s.starts_at >= now()
-                      AND c.city IN (SELECT id FROM city WHERE lower(name) = lower($1)))
-                ORDER BY m.title, m.id""",
-            city.strip(),
-        )
+        rows = await db.read_pool().fetch(_MOVIES_IN_CITY, city.strip())
     return [_movie(r) for r in rows]
 
 
 async def list_cinemas(city: str) -> list[CinemaRow]:
     if not _searchable(city):
         return []
-    rows = await db.read_pool().fetch(
-        _CINEMA_SELECT + " WHERE lower(ci.name) = lower($1) ORDER BY c.name, c.id", city.strip()
-    )
+    rows = await db.read_pool().fetch(_CINEMAS_IN_CITY, city.strip())
     return [_cinema(r) for r in rows]
 
 
 async def movies_by_ids(ids: Iterable[int]) -> dict[int, MovieRow]:
-    rows = await db.read_pool().fetch(
-        f"SELECT {_MOVIE_COLUMNS} FROM movie m WHERE m.id = ANY($1::int[])", list(ids)
-    )
+    rows = await db.read_pool().fetch(_MOVIES_BY_ID, list(ids))
     return {r["id"]: _movie(r) for r in rows}
 
 
 async def cinemas_by_ids(ids: Iterable[int]) -> dict[int, CinemaRow]:
-    rows = await db.read_pool().fetch(_CINEMA_SELECT + " WHERE c.id = ANY($1::int[])", list(ids))
+    rows = await db.read_pool().fetch(_CINEMAS_BY_ID, list(ids))
     return {r["id"]: _cinema(r) for r in rows}
 
 
 async def shows_by_ids(ids: Iterable[int]) -> dict[int, ShowRow]:
-    rows = await db.read_pool().fetch(
-        """SELECT s.id, s.starts_at, s.movie, s.cinema, h.name AS hall_name, s.total_seats,
-                  s.free_seats, s.currency, s.seat_version, s.on_sale_at, s.status
-           FROM show s JOIN cinema_hall h ON h.id = s.hall
-           WHERE s.id = ANY($1::int[])""",
-        list(ids),
-    )
+    rows = await db.read_pool().fetch(_SHOWS_BY_ID, list(ids))
     return {
         r["id"]: ShowRow(
             id=r["id"], starts_at=r["starts_at"], movie_id=r["movie"], cinema_id=r["cinema"],
@@ -168,14 +172,7 @@ async def shows_by_ids(ids: Iterable[int]) -> dict[int, ShowRow]:
 async def seat_maps(show_ids: Iterable[int]) -> dict[int, SeatMapSnapshot]:
     """Seat maps of these shows (unknown ids are absent), seats by row (A, B, … Z, AA) then
     number. Version and seats come from one statement, so they always agree."""
-    rows = await db.read_pool().fetch(
-        """SELECT s.id AS show_id, s.seat_version, s.currency, ss.label, ss.row, ss.number,
-                  ss.x, ss.y, ss.category, ss.price, ss.status
-           FROM show s LEFT JOIN show_seat ss ON ss.show = s.id
-           WHERE s.id = ANY($1::int[])
-           ORDER BY s.id, length(ss.row), ss.row, ss.number""",
-        list(show_ids),
-    )
+    rows = await db.read_pool().fetch(_SEAT_MAPS, list(show_ids))
     heads: dict[int, asyncpg.Record] = {}
     seats: dict[int, list[SeatRow]] = {}
     for r in rows:

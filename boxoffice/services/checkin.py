@@ -14,6 +14,8 @@ from datetime import datetime
 
 from boxoffice import db
 from boxoffice.services.tickets import TicketRejected, verify_ticket
+from models.booking import PaymentStatus
+from models.catalog import ShowStatus
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,7 @@ class InvalidTicketOutcome:
 
 CheckInOutcome = CheckedInOutcome | AlreadyCheckedInOutcome | InvalidTicketOutcome
 
-_CHECK_IN = """
+_CHECK_IN = f"""
 WITH t AS (
     SELECT t.id, s.status AS show_status, p.status AS payment_status
     FROM ticket t
@@ -49,11 +51,13 @@ WITH t AS (
     UPDATE ticket SET used_at = now()
     FROM t
     WHERE ticket.id = t.id AND ticket.used_at IS NULL
-      AND t.show_status = 'SCHEDULED' AND t.payment_status = 'SUCCEEDED'
+      AND t.show_status = '{ShowStatus.SCHEDULED}'
+      AND t.payment_status = '{PaymentStatus.SUCCEEDED}'
     RETURNING ticket.id
 )
 SELECT t.id, t.show_status, t.payment_status, EXISTS (SELECT 1 FROM used) AS now_used FROM t
 """
+_USED_AT = "SELECT used_at FROM ticket WHERE id = $1"
 
 
 async def check_in(qr_payload: str) -> CheckInOutcome:
@@ -64,12 +68,12 @@ async def check_in(qr_payload: str) -> CheckInOutcome:
                                    uuid.UUID(hex=claims.nonce))
     if row is None:
         return InvalidTicketOutcome("No such ticket")
-    if row["show_status"] != "SCHEDULED":
+    if row["show_status"] != ShowStatus.SCHEDULED:
         return InvalidTicketOutcome("This show has been cancelled")
-    if row["payment_status"] != "SUCCEEDED":
+    if row["payment_status"] != PaymentStatus.SUCCEEDED:
         return InvalidTicketOutcome("This booking has been refunded")
     if row["now_used"]:
         return CheckedInOutcome(claims.booking_id, claims.show_id, claims.seat)
     # a new statement sees the scan that won (its snapshot may have predated that commit)
-    used_at = await db.pool().fetchval("SELECT used_at FROM ticket WHERE id = $1", row["id"])
+    used_at = await db.pool().fetchval(_USED_AT, row["id"])
     return AlreadyCheckedInOutcome(claims.booking_id, claims.seat, used_at)

@@ -48,6 +48,7 @@ from boxoffice.services.settlement import (
     stored_outcome,
     takeover_after_seconds,
 )
+from models.booking import PaymentStatus, ReservationStatus
 
 __all__ = ["EXPIRED_MESSAGE", "confirm_reservation"]
 
@@ -66,42 +67,48 @@ class _Early(Exception):
         self.outcome = outcome
 
 
+# confirm is a measured hot path (the claim's SERIALIZABLE transaction): raw asyncpg, each
+# statement prepared against the schema by tests/test_sql_prepares.py
+_KEY_USED = 'SELECT 1 FROM payment WHERE "user" = $2 AND idempotency_key = $1'
+# compared with the database's clock, the one every expiry is written with
+_LIVE = "SELECT $1::timestamptz > now() OR coalesce($2::timestamptz > now(), false)"
+_IN_FLIGHT = "SELECT coalesce($1::timestamptz > now(), false)"
+_INSERT_PAYMENT = f"""INSERT INTO payment (show, reservation, "user", idempotency_key, amount,
+    currency, status, card_fingerprint, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, '{PaymentStatus.PENDING}', $7, now(), now()) RETURNING id"""
+_MARK_IN_FLIGHT = """UPDATE reservation
+SET payment_pending_until = now() + make_interval(secs => $2), updated_at = now() WHERE id = $1"""
+_PAYMENT_BY_KEY = """SELECT id, reservation, "user", status, outcome, amount, currency,
+    card_fingerprint FROM payment WHERE "user" = $2 AND idempotency_key = $1"""
+_TAKE_OVER = f"""UPDATE payment SET updated_at = now()
+WHERE id = $1 AND status = '{PaymentStatus.PENDING}'
+  AND updated_at < now() - make_interval(secs => $2) RETURNING id"""
+
+
 async def _claim(conn: asyncpg.Connection, rid: int, user: User, key: str, fingerprint: str,
                  grace: int) -> Claim:
     res = await lock_reservation(conn, rid)
     assert res is not None
-    if await conn.fetchval(
-        'SELECT 1 FROM payment WHERE "user" = $2 AND idempotency_key = $1', key, user.id
-    ):
+    if await conn.fetchval(_KEY_USED, key, user.id):
         raise _Duplicate()  # a concurrent duplicate of this very request won the race
-    if res["status"] == "CONFIRMED":
+    if res["status"] == ReservationStatus.CONFIRMED:
         booking = await get_booking(rid, conn, by_reservation=True)
         raise _Early(booking or NotFoundOutcome("No booking"))
-    live = await conn.fetchval(
-        "SELECT $1::timestamptz > now() OR coalesce($2::timestamptz > now(), false)",
-        res["expires_at"], res["payment_pending_until"],
-    )
-    if res["status"] != "HELD" or not live:
+    live = await conn.fetchval(_LIVE, res["expires_at"], res["payment_pending_until"])
+    if res["status"] != ReservationStatus.HELD or not live:
         raise _Early(ReservationExpiredOutcome(rid, "This reservation has expired"))
-    in_flight = await conn.fetchval("SELECT coalesce($1::timestamptz > now(), false)",
-                                    res["payment_pending_until"])
+    in_flight = await conn.fetchval(_IN_FLIGHT, res["payment_pending_until"])
     if in_flight:  # another key is paying for this hold right now: never charge twice
         raise _Early(InvalidOutcome("A payment for this reservation is already in progress",
                                     "reservationId"))
     try:
         payment_id = await conn.fetchval(
-            """INSERT INTO payment (show, reservation, "user", idempotency_key, amount, currency,
-                   status, card_fingerprint, created_at, updated_at)
-               VALUES ($1, $2, $3, $4, $5, $6, 'PENDING', $7, now(), now()) RETURNING id""",
-            res["show"], rid, user.id, key, res["amount"], res["currency"], fingerprint,
+            _INSERT_PAYMENT, res["show"], rid, user.id, key, res["amount"], res["currency"],
+            fingerprint,
         )
     except asyncpg.UniqueViolationError as exc:
         raise _Duplicate() from exc
-    await conn.execute(
-        """UPDATE reservation SET payment_pending_until = now() + make_interval(secs => $2),
-               updated_at = now() WHERE id = $1""",
-        rid, grace,
-    )
+    await conn.execute(_MARK_IN_FLIGHT, rid, grace)
     return Claim(payment_id, rid, res["amount"], res["currency"], gateway_key(user.id, key))
 
 
@@ -133,12 +140,7 @@ async def _replay(deps: Deps, gateway: PaymentGateway, rid: int, user: User, key
     s = deps.settings
     deadline = time.monotonic() + min(REPLAY_WAIT_SECONDS, s.payment_gateway_timeout_seconds)
     while True:
-        p = await db.pool().fetchrow(
-            """SELECT id, reservation, "user", status, outcome, amount, currency,
-                   card_fingerprint
-               FROM payment WHERE "user" = $2 AND idempotency_key = $1""",
-            key, user.id,
-        )
+        p = await db.pool().fetchrow(_PAYMENT_BY_KEY, key, user.id)
         if p is None:  # abandoned meanwhile: nothing was charged
             raise PaymentInterrupted("The payment did not go through; please retry")
         if p["reservation"] != rid or p["card_fingerprint"] != gateway.fingerprint(token):
@@ -148,11 +150,7 @@ async def _replay(deps: Deps, gateway: PaymentGateway, rid: int, user: User, key
                                   "payment token", "idempotencyKey")
         if p["outcome"] is not None:
             return await stored_outcome(p["id"])
-        taken = await db.pool().fetchval(
-            """UPDATE payment SET updated_at = now() WHERE id = $1 AND status = 'PENDING'
-                   AND updated_at < now() - make_interval(secs => $2) RETURNING id""",
-            p["id"], takeover_after_seconds(s),
-        )
+        taken = await db.pool().fetchval(_TAKE_OVER, p["id"], takeover_after_seconds(s))
         if taken:
             return await _settle(deps, gateway, user, Claim(
                 p["id"], rid, p["amount"], p["currency"], gateway_key(user.id, key)), token)
@@ -177,10 +175,7 @@ async def confirm_reservation(deps: Deps, gateway: PaymentGateway, user: User,
         return NotFoundOutcome("No such reservation")
     rid = reservation.id
 
-    if await db.pool().fetchval(
-        'SELECT 1 FROM payment WHERE "user" = $2 AND idempotency_key = $1',
-        idempotency_key, user.id,
-    ):
+    if await db.pool().fetchval(_KEY_USED, idempotency_key, user.id):
         return await _replay(deps, gateway, rid, user, idempotency_key, payment_token)
 
     fingerprint = gateway.fingerprint(payment_token)

@@ -15,11 +15,14 @@ from collections import defaultdict
 from boxoffice import db, metrics
 from boxoffice.services.deps import Deps
 from boxoffice.services.offers import Handover, announce, read_waiters, release_and_offer
+from models.booking import ReservationStatus
 
 log = logging.getLogger(__name__)
 
-_DUE = """status = 'HELD' AND expires_at <= now()
+_DUE = f"""status = '{ReservationStatus.HELD}' AND expires_at <= now()
           AND (payment_pending_until IS NULL OR payment_pending_until <= now())"""
+_DUE_SHOW = f"SELECT show FROM reservation WHERE id = $1 AND {_DUE}"
+_OVERDUE = f"SELECT id, show FROM reservation WHERE {_DUE} ORDER BY expires_at LIMIT $1"
 
 
 @metrics.booking("expiry")
@@ -32,15 +35,14 @@ async def expire_reservation(deps: Deps, reservation_id: int,
     if show_id is None:
         # a cheap read first: most expiry jobs of paid or cancelled holds end here, and the
         # show is needed to read its waiters before (never inside) the transaction
-        show_id = await db.pool().fetchval(
-            f"SELECT show FROM reservation WHERE id = $1 AND {_DUE}", reservation_id)
+        show_id = await db.pool().fetchval(_DUE_SHOW, reservation_id)
         if show_id is None:
             return None
     waiters = await read_waiters(deps.redis, show_id)
     # due is checked again under the row lock: a payment may have claimed the hold meanwhile
     handover = await db.serializable(
-        lambda conn: release_and_offer(conn, deps.settings, reservation_id, "EXPIRED", waiters,
-                                       only_if_due=True)
+        lambda conn: release_and_offer(conn, deps.settings, reservation_id,
+                                       ReservationStatus.EXPIRED, waiters, only_if_due=True)
     )
     if handover is None:
         return None
@@ -50,9 +52,7 @@ async def expire_reservation(deps: Deps, reservation_id: int,
 
 async def overdue_reservations(limit: int = 500) -> list[tuple[int, int]]:
     """(reservation id, show id) of overdue holds, the longest overdue first."""
-    rows = await db.pool().fetch(
-        f"SELECT id, show FROM reservation WHERE {_DUE} ORDER BY expires_at LIMIT $1", limit
-    )
+    rows = await db.pool().fetch(_OVERDUE, limit)
     return [(r["id"], r["show"]) for r in rows]
 
 

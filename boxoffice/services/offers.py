@@ -16,10 +16,11 @@ Every release (a hold or offer that lapses, a cancel) runs:
    queue events, schedule the offers' expiry jobs, nudge the notification sender.
 
 Several workers at once: there is no per-show owner. Seats are locked FOR UPDATE in label
-order, writes carry `status = 'FREE'`, and the transaction is SERIALIZABLE: two workers that
-pick the same seats for two offers conflict, one fails with a serialization error and
-`db.serializable` reruns it on fresh data, where those seats are no longer FREE. The waiter list
-may be stale by then; that only costs an offer that lapses and passes on.
+order, writes carry `status = 'FREE'` (both in boxoffice.services.seatlock, shared with
+reserve), and the transaction is SERIALIZABLE: two workers that pick the same seats for two
+offers conflict, one fails with a serialization error and `db.serializable` reruns it on
+fresh data, where those seats are no longer FREE. The waiter list may be stale by then; that
+only costs an offer that lapses and passes on.
 """
 
 from __future__ import annotations
@@ -33,8 +34,8 @@ import asyncpg
 from redis.asyncio import Redis
 
 from boxoffice import db
-from boxoffice.services import queue
-from boxoffice.services.alternatives import SeatPos, choose_seats
+from boxoffice.services import queue, seatlock
+from boxoffice.services.alternatives import choose_seats
 from boxoffice.services.deps import Deps
 from boxoffice.services.jobs import schedule_expiry, schedule_notifications
 from boxoffice.services.outcomes import ReservationView
@@ -46,6 +47,8 @@ from boxoffice.services.seatevents import (
     publish_seat_changes,
 )
 from boxoffice.settings import Settings
+from models.booking import ReservationStatus, SeatStatus
+from models.catalog import ShowStatus
 
 log = logging.getLogger(__name__)
 
@@ -77,55 +80,35 @@ async def read_waiters(redis: Redis, show_id: int) -> list[Waiter]:
         return []
 
 
-_OFFER_SQL = """
-WITH r AS (
-    INSERT INTO reservation (show, "user", status, seat_labels, amount, currency, expires_at,
-                             is_offer, created_at, updated_at)
-    VALUES ($1, $2, 'HELD', $3::varchar[], $4, $5, now() + make_interval(secs => $6), true,
-            now(), now())
-    ON CONFLICT (show, "user") WHERE status = 'HELD' DO NOTHING
-    RETURNING id, expires_at
-), seats AS (
-    UPDATE show_seat SET status = 'HELD', reservation = r.id, expires_at = r.expires_at
-    FROM r WHERE show_seat.id = ANY($7::int[]) AND show_seat.status = 'FREE'
-    RETURNING show_seat.id
-), outbox AS (
-    INSERT INTO notification ("user", show, kind, channel, payload, status, attempts, created_at)
-    SELECT $2, $1, 'OFFER_MADE', $8, jsonb_build_object(
-               'reservationId', r.id, 'seats', to_jsonb($3::varchar[]), 'amount', $4,
-               'currency', $5::text, 'expiresAt', r.expires_at, 'email', u.email),
-           'PENDING', 0, now()
-    FROM r JOIN app_user u ON u.id = $2
-)
-SELECT r.id, r.expires_at, (SELECT count(*) FROM seats) AS updated FROM r
-"""
-
-
 async def _offer(conn: asyncpg.Connection, settings: Settings, show_id: int, currency: str,
                  user_id: int, labels: list[str]) -> ReservationView | None:
-    """Hold `labels` for `user_id` as an offer; None when the user already holds seats."""
-    seats = await conn.fetch(
-        """SELECT id, label, status, price FROM show_seat
-           WHERE show = $1 AND label = ANY($2::varchar[]) ORDER BY label FOR UPDATE""",
-        show_id, labels,
-    )
+    """Hold `labels` for `user_id` as an offer; None when the user already holds seats (or,
+    under READ COMMITTED, the show was cancelled since `make_offers` read it)."""
+    seats = await seatlock.lock_seats(conn, show_id, labels)
     # chosen from a plain read: under SERIALIZABLE a change since then is a serialization
     # failure; under READ COMMITTED it shows here, and the transaction is retried all the same
-    if len(seats) != len(labels) or any(s["status"] != "FREE" for s in seats):
+    if seatlock.missing(seats, labels) or seatlock.not_free(seats):
         raise db.Conflict(f"offer seats of show {show_id} changed before their locks")
-    amount = sum(s["price"] for s in seats)
-    row = await conn.fetchrow(
-        _OFFER_SQL, show_id, user_id, labels, amount, currency, settings.offer_seconds,
-        [s["id"] for s in seats], settings.notification_channel,
+    row = await seatlock.insert_hold(
+        conn, show_id=show_id, user_id=user_id, labels=labels, seats=seats, currency=currency,
+        seconds=settings.offer_seconds, channel=settings.notification_channel, offer=True,
     )
     if row is None:  # reservation_one_live_per_user_show: this waiter holds seats already
         return None
     if row["updated"] != len(labels):
         raise RuntimeError(f"offer {row['id']} held {row['updated']} of {len(labels)} seats")
     return ReservationView(
-        id=row["id"], show_id=show_id, user_id=user_id, seats=tuple(labels), status="HELD",
-        expires_at=row["expires_at"], amount=amount, currency=currency, is_offer=True,
+        id=row["id"], show_id=show_id, user_id=user_id, seats=tuple(labels),
+        status=ReservationStatus.HELD, expires_at=row["expires_at"],
+        amount=sum(s["price"] for s in seats), currency=currency, is_offer=True,
     )
+
+
+# the show's currency, and whether it still takes holds (under the offer lock, see below)
+_UPCOMING = f"""SELECT currency, starts_at > now() AND status = '{ShowStatus.SCHEDULED}' AS upcoming
+FROM show WHERE id = $1"""
+_COUNT_FREE = f"SELECT count(*) FROM show_seat WHERE show = $1 AND status = '{SeatStatus.FREE}'"
+_ADVISORY_LOCK = "SELECT pg_advisory_xact_lock($1, $2)"
 
 
 async def make_offers(conn: asyncpg.Connection, settings: Settings, show_id: int,
@@ -137,17 +120,11 @@ async def make_offers(conn: asyncpg.Connection, settings: Settings, show_id: int
     # one offer-maker per show at a time: under READ COMMITTED the seat read below then sees
     # every release committed before it, so two releases at once cannot each see too few FREE
     # seats and leave a waiter who fits unserved (SERIALIZABLE would abort one of them instead)
-    await conn.execute("SELECT pg_advisory_xact_lock($1, $2)", _OFFER_LOCK, show_id)
-    show = await conn.fetchrow(
-        """SELECT currency, starts_at > now() AND status = 'SCHEDULED' AS upcoming
-           FROM show WHERE id = $1""", show_id
-    )
+    await conn.execute(_ADVISORY_LOCK, _OFFER_LOCK, show_id)
+    show = await conn.fetchrow(_UPCOMING, show_id)
     if show is None or not show["upcoming"]:
         return []
-    rows = await conn.fetch(
-        "SELECT label, row, x, y, status FROM show_seat WHERE show = $1", show_id
-    )
-    seats = [SeatPos(r["label"], r["row"], r["x"], r["y"], r["status"] == "FREE") for r in rows]
+    seats = await seatlock.seat_positions(conn, show_id)
     free = sum(1 for s in seats if s.free)
     offers: list[ReservationView] = []
     for waiter in waiters:
@@ -195,8 +172,8 @@ async def announce(deps: Deps, handover: Handover) -> None:
     freed = set(released.freed) if released else set()
     offered = {label for o in offers for label in o.seats}
     # a seat that went from the lapsed hold straight into an offer stays HELD: no event
-    changes = [(lbl, "FREE") for lbl in sorted(freed - offered)]
-    changes += [(lbl, "HELD") for lbl in sorted(offered - freed)]
+    changes = [(lbl, SeatStatus.FREE) for lbl in sorted(freed - offered)]
+    changes += [(lbl, SeatStatus.HELD) for lbl in sorted(offered - freed)]
     effects = [publish_seat_changes(deps.redis, handover.show_id, changes,
                                     len(freed) - len(offered))]
     if released is not None:
@@ -222,9 +199,7 @@ async def offer_free_seats(deps: Deps, show_id: int) -> Handover:
     if not waiters:
         return Handover(show_id, None)
     # cheap check first, outside any transaction: most passes find nothing that fits
-    free = await db.pool().fetchval(
-        "SELECT count(*) FROM show_seat WHERE show = $1 AND status = 'FREE'", show_id
-    )
+    free = await db.pool().fetchval(_COUNT_FREE, show_id)
     if free < min(w.seats_wanted for w in waiters):
         return Handover(show_id, None)
     offers = await db.serializable(

@@ -7,12 +7,14 @@ from typing import Any
 
 import asyncpg
 
+from models.booking import NotificationStatus
+
+# inside confirm's transaction (the BOOKING_CONFIRMED row): raw asyncpg
+_INSERT = f"""INSERT INTO notification ("user", show, kind, channel, payload, status, attempts,
+    created_at) VALUES ($1, $2, $3, $4, $5::jsonb, '{NotificationStatus.PENDING}', 0, now())"""
 
 async def add_notification(conn: asyncpg.Connection, *, user_id: int, show_id: int | None,
                            kind: str, channel: str, payload: dict[str, Any]) -> None:
     await conn.execute(
-        """INSERT INTO notification ("user", show, kind, channel, payload, status, attempts,
-               created_at)
-           VALUES ($1, $2, $3, $4, $5::jsonb, 'PENDING', 0, now())""",
-        user_id, show_id, kind, channel, json.dumps(payload, separators=(",", ":")),
+        _INSERT, user_id, show_id, kind, channel, json.dumps(payload, separators=(",", ":")),
     )

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from redis.asyncio import Redis
 
 from boxoffice import db, rediskeys
+from models.booking import ReservationStatus, SeatStatus
 
 _k = rediskeys.queue
 _wants = rediskeys.queue_wants
@@ -85,6 +86,14 @@ async def waiters(redis: Redis, show_id: int, limit: int = 1000) -> list[Waiter]
 RETURN_WINDOW_SECONDS = 900
 
 
+# the wait estimate: when held seats lapse, and how many seats came back lately
+_NEXT_EXPIRIES = f"""SELECT expires_at FROM show_seat
+WHERE show = $1 AND status = '{SeatStatus.HELD}' ORDER BY expires_at LIMIT $2"""
+_RECENTLY_RETURNED = f"""SELECT coalesce(sum(cardinality(seat_labels)), 0) FROM reservation
+WHERE show = $1 AND status IN ('{ReservationStatus.EXPIRED}', '{ReservationStatus.CANCELLED}')
+  AND updated_at > now() - make_interval(secs => $2)"""
+
+
 async def estimate_wait_seconds(redis: Redis, show_id: int, user_id: int, seats_wanted: int,
                                 offer_seconds: int) -> int:
     """Estimated time until this waiter's turn, from two views of when seats come back.
@@ -104,25 +113,14 @@ async def estimate_wait_seconds(redis: Redis, show_id: int, user_id: int, seats_
             break
         ahead += w.seats_wanted
     k = ahead + seats_wanted
-    rows = await db.pool().fetch(
-        """SELECT expires_at FROM show_seat WHERE show = $1 AND status = 'HELD'
-           ORDER BY expires_at LIMIT $2""",
-        show_id,
-        k,
-    )
+    rows = await db.pool().fetch(_NEXT_EXPIRIES, show_id, k)
     now = datetime.now(UTC)
     if len(rows) >= k:
         by_holds = max(0, int((rows[k - 1]["expires_at"] - now).total_seconds()))
     else:
         last = max(((r["expires_at"] - now).total_seconds() for r in rows), default=0.0)
         by_holds = max(0, int(last)) + offer_seconds
-    returned = await db.pool().fetchval(
-        """SELECT coalesce(sum(cardinality(seat_labels)), 0) FROM reservation
-           WHERE show = $1 AND status IN ('EXPIRED', 'CANCELLED')
-             AND updated_at > now() - make_interval(secs => $2)""",
-        show_id,
-        RETURN_WINDOW_SECONDS,
-    )
+    returned = await db.pool().fetchval(_RECENTLY_RETURNED, show_id, RETURN_WINDOW_SECONDS)
     if not returned:
         return by_holds
     by_rate = int(k * RETURN_WINDOW_SECONDS / int(returned))

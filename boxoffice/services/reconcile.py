@@ -28,17 +28,19 @@ from boxoffice.services.settlement import (
     resolve_unknown,
     takeover_after_seconds,
 )
+from models.booking import PaymentStatus
 
 log = logging.getLogger(__name__)
 
-_STALE = """SELECT p.id, p.reservation, p.amount, p.currency, p.idempotency_key, p."user",
+_STALE = f"""SELECT p.id, p.reservation, p.amount, p.currency, p.idempotency_key, p."user",
                   u.email
            FROM payment p JOIN app_user u ON u.id = p."user"
-           WHERE p.status = 'PENDING' AND p.updated_at < now() - make_interval(secs => $1)
+           WHERE p.status = '{PaymentStatus.PENDING}'
+             AND p.updated_at < now() - make_interval(secs => $1)
            ORDER BY p.updated_at LIMIT $2"""
 
-_TAKE = """UPDATE payment SET updated_at = now()
-           WHERE id = $1 AND status = 'PENDING'
+_TAKE = f"""UPDATE payment SET updated_at = now()
+           WHERE id = $1 AND status = '{PaymentStatus.PENDING}'
              AND updated_at < now() - make_interval(secs => $2)
            RETURNING id"""
 

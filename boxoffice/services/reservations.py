@@ -2,7 +2,8 @@
 
 `release_hold` runs inside a caller's SERIALIZABLE transaction (cancel, expiry). It locks the
 seats in label order, frees them only where still HELD by that reservation, and marks the
-reservation. Handing freed seats to the waiting queue happens right after it, in the same
+reservation (the statement lives in boxoffice.services.seatlock with the other seat locks).
+Handing freed seats to the waiting queue happens right after it, in the same
 transaction (boxoffice.services.offers.release_and_offer), so a freed seat is never FREE in
 between for someone who merely refreshed. Callers go through release_and_offer.
 """
@@ -14,9 +15,15 @@ from dataclasses import dataclass
 import asyncpg
 
 from boxoffice import db
+from boxoffice.services import seatlock
 from boxoffice.services.outcomes import ReservationView
+from models.booking import ReservationStatus
 
-_COLUMNS = """id, show, "user", status, seat_labels, expires_at, amount, currency, is_offer"""
+_COLUMNS = seatlock.RESERVATION_COLUMNS
+# raw asyncpg: the first read of confirm and cancel, and their transactions' reservation lock
+_RESERVATION = f"SELECT {_COLUMNS} FROM reservation WHERE id = $1"
+_LOCK_RESERVATION = f"""SELECT {_COLUMNS}, payment_pending_until FROM reservation
+WHERE id = $1 FOR UPDATE"""
 
 
 def to_view(row: asyncpg.Record) -> ReservationView:
@@ -29,17 +36,12 @@ def to_view(row: asyncpg.Record) -> ReservationView:
 
 async def get_reservation(reservation_id: int,
                           conn: asyncpg.Connection | None = None) -> ReservationView | None:
-    row = await (conn or db.pool()).fetchrow(
-        f"SELECT {_COLUMNS} FROM reservation WHERE id = $1", reservation_id
-    )
+    row = await (conn or db.pool()).fetchrow(_RESERVATION, reservation_id)
     return to_view(row) if row else None
 
 
 async def lock_reservation(conn: asyncpg.Connection, reservation_id: int) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        f"SELECT {_COLUMNS}, payment_pending_until FROM reservation WHERE id = $1 FOR UPDATE",
-        reservation_id,
-    )
+    return await conn.fetchrow(_LOCK_RESERVATION, reservation_id)
 
 
 @dataclass(frozen=True)
@@ -47,23 +49,6 @@ class Released:
     reservation: ReservationView
     freed: tuple[str, ...]  # labels that went HELD -> FREE
 
-
-# Seats locked in label order (the LockRows node sits above the sort), freed only where still
-# HELD by this reservation, and the reservation marked: one round trip instead of three.
-_RELEASE = f"""
-WITH locked AS (
-    SELECT id FROM show_seat WHERE show = $1 AND label = ANY($2::varchar[])
-    ORDER BY label FOR UPDATE
-), freed AS (
-    UPDATE show_seat s SET status = 'FREE', reservation = NULL, expires_at = NULL
-    FROM locked WHERE s.id = locked.id AND s.reservation = $3 AND s.status = 'HELD'
-    RETURNING s.label
-), r AS (
-    UPDATE reservation SET status = $4, updated_at = now() WHERE id = $3
-    RETURNING {_COLUMNS}
-)
-SELECT r.*, ARRAY(SELECT label FROM freed ORDER BY label) AS freed FROM r
-"""
 
 # due: past expires_at, and no payment in flight past its grace (boxoffice.services.confirm)
 _LOCK_DUE = f"""SELECT {_COLUMNS}, expires_at <= now() AND (payment_pending_until IS NULL
@@ -81,11 +66,11 @@ async def release_hold(conn: asyncpg.Connection, reservation_id: int, new_status
     res = await conn.fetchrow(_LOCK_DUE, reservation_id)
     if res is None:
         return None
-    if res["status"] != "HELD":
+    if res["status"] != ReservationStatus.HELD:
         return None if only_if_due else Released(to_view(res), ())
     if only_if_due and not res["due"]:
         return None
-    row = await conn.fetchrow(_RELEASE, res["show"], list(res["seat_labels"]), reservation_id,
-                              new_status)
+    row = await conn.fetchrow(seatlock.RELEASE_SQL, res["show"], list(res["seat_labels"]),
+                              reservation_id, new_status)
     assert row is not None
     return Released(to_view(row), tuple(row["freed"]))

@@ -3,6 +3,7 @@
 1. `SELECT … FOR UPDATE` on the requested seats in label order (no deadlocks between overlapping
    requests) inside a SERIALIZABLE transaction (boxoffice.db.serializable, retried, bounded);
 2. `UPDATE … WHERE … AND status = 'FREE'` with the row count checked;
+(both statements live in boxoffice.services.seatlock, shared with queue offers and confirm)
 3. UNIQUE (show, cinema_seat) and CHECKs in the database.
 The transaction touches only this show's rows and talks to nothing but Postgres. The show row is
 only read (never written) here, so concurrent holds on one show do not conflict on it; the FREE
@@ -22,9 +23,9 @@ from boxoffice import db, metrics, rediskeys
 from boxoffice.auth import User
 from boxoffice.echo import clip
 from boxoffice.ids import parse_id
-from boxoffice.services import queue, ratelimit
+from boxoffice.services import queue, ratelimit, seatlock
 from boxoffice.services.aftercommit import AfterCommit
-from boxoffice.services.alternatives import SeatPos, choose_seats, target_of
+from boxoffice.services.alternatives import choose_seats, target_of
 from boxoffice.services.deps import Deps
 from boxoffice.services.outcomes import (
     InvalidOutcome,
@@ -36,6 +37,8 @@ from boxoffice.services.outcomes import (
 )
 from boxoffice.services.seatevents import publish_queue_changed
 from boxoffice.services.showmeta import show_meta
+from models.booking import ReservationStatus, SeatStatus
+from models.catalog import ShowStatus
 
 LABEL_RE = re.compile(r"^[A-Z]{1,3}-[1-9][0-9]{0,2}$")
 
@@ -81,59 +84,27 @@ def validate_labels(seats: Sequence[str], max_seats: int) -> InvalidOutcome | li
     return sorted(labels)  # the fixed lock order
 
 
-_HOLD_SQL = """
-WITH r AS (
-    INSERT INTO reservation (show, "user", status, seat_labels, amount, currency, expires_at,
-                             is_offer, session_id, created_at, updated_at)
-    SELECT $1, $2, 'HELD', $3::varchar[], $4, $5, now() + make_interval(secs => $6), false, $7,
-           now(), now()
-    -- re-read in this statement: under READ COMMITTED the seat locks above may have waited for
-    -- a cancelShow whose status change the earlier statement's join could not see
-    WHERE EXISTS (SELECT 1 FROM show WHERE id = $1 AND status = 'SCHEDULED')
-    RETURNING id, expires_at
-), seats AS (
-    UPDATE show_seat SET status = 'HELD', reservation = r.id, expires_at = r.expires_at
-    FROM r WHERE show_seat.id = ANY($8::int[]) AND show_seat.status = 'FREE'
-    RETURNING show_seat.id
-), outbox AS (
-    INSERT INTO notification ("user", show, kind, channel, payload, status, attempts, created_at)
-    SELECT $2, $1, 'HOLD_CREATED', $9, jsonb_build_object(
-               'reservationId', r.id, 'seats', to_jsonb($3::varchar[]), 'amount', $4,
-               'currency', $5::text, 'expiresAt', r.expires_at, 'email', $10::text),
-           'PENDING', 0, now()
-    FROM r
-)
-SELECT r.id, r.expires_at, (SELECT count(*) FROM seats) AS updated FROM r
-"""
-
-
 async def _hold(conn: asyncpg.Connection, deps: Deps, user: User, show_id: int,
                 currency: str, labels: list[str], session_id: str | None) -> _Held:
     # the show's status is read here and again inside the hold statement (READ COMMITTED: a
     # cancelShow may commit while this statement waits for the seat locks)
-    seats = await conn.fetch(
-        """SELECT ss.id, ss.label, ss.status, ss.price, sh.status AS show_status
-           FROM show_seat ss JOIN show sh ON sh.id = ss.show
-           WHERE ss.show = $1 AND ss.label = ANY($2::varchar[])
-           ORDER BY ss.label FOR UPDATE OF ss""",
-        show_id,
-        labels,
-    )
-    if seats and seats[0]["show_status"] != "SCHEDULED":
+    seats = await seatlock.lock_seats(conn, show_id, labels, with_show_status=True)
+    if seats and seats[0]["show_status"] != ShowStatus.SCHEDULED:
         raise _ShowCancelled()
-    if len(seats) != len(labels):
-        found = {r["label"] for r in seats}
-        raise _Unknown([lbl for lbl in labels if lbl not in found])
-    taken = [r["label"] for r in seats if r["status"] != "FREE"]
+    unknown = seatlock.missing(seats, labels)
+    if unknown:
+        raise _Unknown(unknown)
+    taken = seatlock.not_free(seats)
     if taken:
         raise _Taken(taken)
-    amount = sum(r["price"] for r in seats)
     try:
         # reservation, seats and outbox row in one round trip; the seat UPDATE keeps the
-        # `status = 'FREE'` guard and its row count is checked below
-        res = await conn.fetchrow(
-            _HOLD_SQL, show_id, user.id, labels, amount, currency, deps.settings.hold_seconds,
-            session_id, [r["id"] for r in seats], deps.settings.notification_channel, user.email,
+        # FREE guard and its row count is checked below
+        res = await seatlock.insert_hold(
+            conn, show_id=show_id, user_id=user.id, labels=labels, seats=seats,
+            currency=currency, seconds=deps.settings.hold_seconds,
+            channel=deps.settings.notification_channel, session_id=session_id,
+            email=user.email,
         )
     except asyncpg.UniqueViolationError as exc:  # reservation_one_live_per_user_show
         raise _AlreadyHolding() from exc
@@ -142,22 +113,20 @@ async def _hold(conn: asyncpg.Connection, deps: Deps, user: User, show_id: int,
     if res["updated"] != len(seats):  # cannot happen under the row locks; never half-hold
         raise _Taken(labels)
     return _Held(ReservationView(
-        id=res["id"], show_id=show_id, user_id=user.id, seats=tuple(labels), status="HELD",
-        expires_at=res["expires_at"], amount=amount, currency=currency,
+        id=res["id"], show_id=show_id, user_id=user.id, seats=tuple(labels),
+        status=ReservationStatus.HELD, expires_at=res["expires_at"],
+        amount=sum(s["price"] for s in seats), currency=currency,
     ))
-
-
-async def show_seats(show_id: int) -> list[SeatPos]:
-    rows = await db.pool().fetch(
-        "SELECT label, row, x, y, status FROM show_seat WHERE show = $1", show_id
-    )
-    return [SeatPos(r["label"], r["row"], r["x"], r["y"], r["status"] == "FREE") for r in rows]
 
 
 @metrics.booking("reserve")
 async def reserve_seats(deps: Deps, user: User, show_id_raw: str, seats: Sequence[str],
                         session_id: str | None = None) -> ReserveOutcome:
+    """Hold `seats` of a show for `user`, all or nothing. Called by the `reserve` resolver
+    (resolvers/booking.py) after the waiting room's admission check; returns a frozen outcome
+    the resolver maps to a ReserveResult member."""
     s = deps.settings
+    # 1. input checks that need no I/O: a bad request costs no query
     show_id = parse_id(show_id_raw)
     if show_id is None:
         return InvalidOutcome("Unknown show", "showId")
@@ -168,18 +137,22 @@ async def reserve_seats(deps: Deps, user: User, show_id_raw: str, seats: Sequenc
     if session_id is not None and len(session_id) > 100:
         return InvalidOutcome("sessionId is too long", "sessionId")
 
+    # 2. the show's immutable facts, cached in process (start time and currency)
     show = await show_meta(show_id)
     if show is None:
         return InvalidOutcome("Unknown show", "showId")
     if show.starts_at <= datetime.now(UTC):
         return InvalidOutcome("This show has already started", "showId")
 
+    # 3. before the transaction, never inside it: Redis cannot roll back with Postgres
     if s.rate_limits_enabled:
         wait = await ratelimit.hit(deps.redis, rediskeys.reserve_limit(user.id),
                                    s.reserve_limit_per_user, s.reserve_window_seconds)
         if wait:
             return RateLimitedOutcome("Too many reservation attempts", wait)
 
+    # 4. the transaction (retried on serialization failures, so _hold has no outside effects):
+    # lock the seats in label order, hold them with the FREE guard (services/seatlock.py)
     try:
         held = await db.serializable(
             lambda conn: _hold(conn, deps, user, show_id, show.currency, labels, session_id)
@@ -197,10 +170,10 @@ async def reserve_seats(deps: Deps, user: User, show_id_raw: str, seats: Sequenc
         return await _unavailable(deps, user, show_id, labels, exc.taken)
 
     view = held.reservation
-    # after commit, in one Redis round trip (each effect logs its own failure). The
+    # 5. after commit, in one Redis round trip (each effect logs its own failure). The
     # HOLD_CREATED outbox row is picked up by the worker's outbox poll, not nudged per hold.
     await (AfterCommit(deps.redis)
-           .seat_changes(show_id, [(lbl, "HELD") for lbl in labels], -len(labels))
+           .seat_changes(show_id, [(lbl, SeatStatus.HELD) for lbl in labels], -len(labels))
            .reservation(view)
            .expiry(view.id, view.expires_at)
            .run())
@@ -210,7 +183,7 @@ async def reserve_seats(deps: Deps, user: User, show_id_raw: str, seats: Sequenc
 async def _unavailable(deps: Deps, user: User, show_id: int, labels: list[str],
                        taken: list[str]) -> SeatsTakenOutcome | QueuedOutcome:
     """SeatsTaken with alternatives while enough seats are FREE; else join the queue."""
-    seats = await show_seats(show_id)
+    seats = await seatlock.seat_positions(db.pool(), show_id)
     n = len(labels)
     if sum(1 for x in seats if x.free) >= n:
         alternatives = choose_seats(seats, n, target_of(seats, labels))

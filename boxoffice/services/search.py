@@ -37,6 +37,7 @@ from boxoffice import db
 from boxoffice.echo import clip
 from boxoffice.secretkeys import verification_keys
 from boxoffice.settings import get_settings
+from models.catalog import ShowStatus
 
 SORTS = ("SHOWTIME", "RATING", "DISTANCE")
 DEFAULT_FIRST = 20
@@ -189,6 +190,9 @@ async def search_count(p: PreparedSearch) -> int:
     return int(await db.read_pool().fetchval(sql, *args))
 
 
+_POSTAL_CODE = "SELECT lat, lng FROM postal_code WHERE code = $1"
+
+
 # --- SQL -------------------------------------------------------------------------------------
 
 
@@ -209,7 +213,8 @@ def _matches(p: PreparedSearch, a: _Args, *, count: bool = False,
     once, not once per show; shows are then found through (cinema, starts_at).
     """
     # a cancelled show is not for sale: fans never find it
-    where = [f"s.starts_at >= {a.add(p.since, '::timestamptz')}", "s.status = 'SCHEDULED'"]
+    where = [f"s.starts_at >= {a.add(p.since, '::timestamptz')}",
+             f"s.status = '{ShowStatus.SCHEDULED}'"]
     if p.keyword is not None:
         match = f"lower(title) LIKE {a.add('%' + _escape_like(p.keyword) + '%', '::text')}"
         if len(p.keyword) >= TRGM_MIN_KEYWORD:
@@ -342,9 +347,7 @@ async def _resolve_point(req: SearchRequest) -> tuple[float, float] | None:
         code = _text(req.postal_code, "postalCode").strip()
         row = None
         if code and len(code) <= 20:
-            row = await db.read_pool().fetchrow(
-                "SELECT lat, lng FROM postal_code WHERE code = $1", code
-            )
+            row = await db.read_pool().fetchrow(_POSTAL_CODE, code)
         if row is None:
             raise SearchInputError(f"unknown postal code {clip(code)!r}", "postalCode")
         return (row["lat"], row["lng"])

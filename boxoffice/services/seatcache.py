@@ -31,9 +31,11 @@ from redis.asyncio import Redis
 from boxoffice import db, rediskeys
 from boxoffice.lrucache import bounded
 from boxoffice.services.catalog import SeatMapSnapshot, SeatRow
+from models.booking import SeatStatus
 
-STATUS_CODE = {"FREE": 0, "HELD": 1, "BOOKED": 2}
-CODE_STATUS = ("FREE", "HELD", "BOOKED", "FREE")  # 3 is never written; read it as FREE
+FREE, HELD, BOOKED = SeatStatus.FREE, SeatStatus.HELD, SeatStatus.BOOKED
+STATUS_CODE: dict[str, int] = {FREE: 0, HELD: 1, BOOKED: 2}
+CODE_STATUS: tuple[str, ...] = (FREE, HELD, BOOKED, FREE)  # 3 is never written; read it as FREE
 CACHE_TTL_SECONDS = 6 * 3600  # refreshed on every reconcile of a hot show
 META_LOCAL_TTL = 300.0  # in-process copy; validated against the Redis token on every read
 # A Redis that lost its data restarts a show's counter here, above anything it can have reached
@@ -134,14 +136,21 @@ def _meta_from_json(show_id: int, token: str, raw: str | bytes) -> SeatMeta:
     return SeatMeta(show_id, token, data["currency"], *map(tuple, columns))  # type: ignore[arg-type]
 
 
+# the seat map is a measured hot path (benchmarks/seatmap_cache.py): raw asyncpg
+_CURRENCY = "SELECT currency FROM show WHERE id = $1"
+_LAYOUT = """SELECT label, row, number, category, price, x, y FROM show_seat
+WHERE show = $1 ORDER BY length(row), row, number, id"""
+_STATUSES = "SELECT label, status FROM show_seat WHERE show = $1"
+_SEAT_VERSION = "SELECT seat_version FROM show WHERE id = $1"
+_MARK_COUNTED = "UPDATE show SET seat_version = GREATEST(seat_version, 1, $2) WHERE id = $1"
+_RAISE_VERSION = "UPDATE show SET seat_version = $2 WHERE id = $1 AND seat_version < $2"
+
 async def _load_meta_from_db(redis: Redis, show_id: int) -> SeatMeta | None:
     # immutable facts: the read replica is fine (a show it does not have yet reads as unknown)
-    currency = await db.read_pool().fetchval("SELECT currency FROM show WHERE id = $1", show_id)
+    currency = await db.read_pool().fetchval(_CURRENCY, show_id)
     if currency is None:
         return None
-    rows = await db.read_pool().fetch(
-        """SELECT label, row, number, category, price, x, y FROM show_seat
-           WHERE show = $1 ORDER BY length(row), row, number, id""", show_id)
+    rows = await db.read_pool().fetch(_LAYOUT, show_id)
     # the catalog's order (rows A..Z, AA.., then number); deterministic, so a rebuilt index
     # always matches a surviving bitmap
     seats = [[r["label"], r["row"], r["number"], r["category"], r["price"], r["x"], r["y"]]
@@ -197,22 +206,19 @@ async def ensure_version(redis: Redis, show_id: int) -> int:
     raw = await redis.get(version_key(show_id))
     if raw is not None:
         return int(raw)
-    persisted = await db.pool().fetchval("SELECT seat_version FROM show WHERE id = $1", show_id)
+    persisted = await db.pool().fetchval(_SEAT_VERSION, show_id)
     if persisted is None:
         return 0  # unknown show: nothing to count
     start = persisted + VERSION_GAP if persisted > 0 else 0
     # mark the show as counted once, so a later loss knows to jump ahead
-    await db.pool().execute(
-        "UPDATE show SET seat_version = GREATEST(seat_version, 1, $2) WHERE id = $1",
-        show_id, start)
+    await db.pool().execute(_MARK_COUNTED, show_id, start)
     await redis.set(version_key(show_id), start, nx=True)
     return int(await redis.get(version_key(show_id)) or start)
 
 
 async def persist_version(show_id: int, version: int) -> None:
     """Record a version Redis has reached, the floor after a Redis data loss."""
-    await db.pool().execute(
-        "UPDATE show SET seat_version = $2 WHERE id = $1 AND seat_version < $2", show_id, version)
+    await db.pool().execute(_RAISE_VERSION, show_id, version)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -223,10 +229,9 @@ async def read_db_codes(meta: SeatMeta, *, replica: bool = False) -> list[int]:
     """Seat statuses from Postgres: the primary, or with `replica` (a cold rebuild) the read
     replica, whose lag the refresher's reconciliation against the primary corrects."""
     source = db.read_pool() if replica else db.pool()
-    rows = await source.fetch("SELECT label, status FROM show_seat WHERE show = $1",
-                              meta.show_id)
+    rows = await source.fetch(_STATUSES, meta.show_id)
     status = {r["label"]: r["status"] for r in rows}
-    return [STATUS_CODE.get(status.get(label, "FREE"), 0) for label in meta.labels]
+    return [STATUS_CODE.get(status.get(label, FREE), 0) for label in meta.labels]
 
 
 def build_view(meta: SeatMeta, version: int, bitmap: bytes) -> SeatMapSnapshot:

@@ -81,6 +81,10 @@ redis.call('PUBLISH', KEYS[2], {_MESSAGE})
 return v
 """
 
+# after every hold, release and booking (autocommit READ COMMITTED: never part of a
+# SERIALIZABLE conflict); the worker recounts what a crash left off (workers/holds.py)
+ADJUST_FREE = "UPDATE show SET free_seats = GREATEST(0, free_seats + $2) WHERE id = $1"
+
 
 def _changes_json(changes: Sequence[tuple[str, str]]) -> str:
     return json.dumps([{"label": lbl, "status": st} for lbl, st in changes],
@@ -112,11 +116,7 @@ async def publish_seat_changes(
     try:
         if free_delta:
             # autocommit READ COMMITTED write: never part of a SERIALIZABLE conflict
-            await db.pool().execute(
-                "UPDATE show SET free_seats = GREATEST(0, free_seats + $2) WHERE id = $1",
-                show_id,
-                free_delta,
-            )
+            await db.pool().execute(ADJUST_FREE, show_id, free_delta)
         pairs = [x for lbl, st in changes for x in (lbl, STATUS_CODE.get(st, 0))]
         keys = (version_key(show_id), seats_channel(show_id), bitmap_key(show_id),
                 index_key(show_id))

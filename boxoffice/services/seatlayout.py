@@ -13,8 +13,9 @@ import json
 from collections.abc import Sequence
 
 from boxoffice.services.catalog import SeatRow
+from models.booking import SeatStatus
 
-STATUS_CHAR = {"FREE": "F", "HELD": "H", "BOOKED": "B"}
+STATUS_CHAR: dict[str, str] = {SeatStatus.FREE: "F", SeatStatus.HELD: "H", SeatStatus.BOOKED: "B"}
 
 
 def layout_version(currency: str, seats: Sequence[SeatRow]) -> str:

@@ -38,10 +38,13 @@ from boxoffice.services.seatcache import (
     read_cached,
     version_key,
 )
+from models.booking import SeatStatus
 
 _HALL_TTL = 300.0
 _HALLS: LRUCache[int, tuple[float, int]] = bounded(50_000)
 _RECOMPUTE_CONCURRENCY = 8
+
+_HALL_SEATS = "SELECT hall, row, x FROM cinema_seat WHERE hall = ANY($1::int[])"
 
 
 def clear_hall_runs() -> None:
@@ -74,7 +77,7 @@ def longest_run(seats: Iterable[tuple[str, int, bool]]) -> int:
 
 
 def _run_of(seats: Sequence[SeatRow]) -> int:
-    return longest_run((s.row, s.x, s.status == "FREE") for s in seats)
+    return longest_run((s.row, s.x, s.status == SeatStatus.FREE) for s in seats)
 
 
 async def hall_runs(hall_ids: Iterable[int]) -> dict[int, int]:
@@ -83,8 +86,7 @@ async def hall_runs(hall_ids: Iterable[int]) -> dict[int, int]:
     wanted = set(hall_ids)
     missing = [h for h in wanted if (hit := _HALLS.get(h)) is None or hit[0] <= now]
     if missing:
-        rows = await db.pool().fetch(
-            "SELECT hall, row, x FROM cinema_seat WHERE hall = ANY($1::int[])", missing)
+        rows = await db.pool().fetch(_HALL_SEATS, missing)
         seats: dict[int, list[tuple[str, int, bool]]] = defaultdict(list)
         for r in rows:
             seats[r["hall"]].append((r["row"], r["x"], True))

@@ -20,10 +20,12 @@ import uuid
 from dataclasses import dataclass
 
 import asyncpg
+from piccolo.querystring import QueryString
 
 from boxoffice import db
 from boxoffice.auth import User
 from boxoffice.payments.gateway import ChargeResult, PaymentGateway
+from boxoffice.services import seatlock
 from boxoffice.services.aftercommit import AfterCommit
 from boxoffice.services.bookings import get_booking
 from boxoffice.services.deps import Deps
@@ -37,6 +39,7 @@ from boxoffice.services.outcomes import (
 from boxoffice.services.reservations import get_reservation, lock_reservation
 from boxoffice.services.tickets import sign_ticket
 from boxoffice.settings import Settings
+from models.booking import Payment, PaymentStatus, Reservation, ReservationStatus, SeatStatus
 
 log = logging.getLogger(__name__)
 
@@ -80,10 +83,23 @@ class _Settled:
 SETTLED = _Settled()
 
 
+_NOW = QueryString("now()")  # the database's clock, as every other write of updated_at
+
+# confirm's hot path (inside its SERIALIZABLE transaction) stays raw asyncpg: see docs/stack.md
+_LOCK_PAYMENT = "SELECT status FROM payment WHERE id = $1 FOR UPDATE"
+_CONFIRM_RESERVATION = f"""UPDATE reservation SET status = '{ReservationStatus.CONFIRMED}',
+    payment_pending_until = NULL, updated_at = now() WHERE id = $1"""
+_PAYMENT_SUCCEEDED = f"""UPDATE payment SET status = '{PaymentStatus.SUCCEEDED}',
+    gateway_charge_id = $2, outcome = 'Booking', updated_at = now() WHERE id = $1"""
+_INSERT_BOOKING = """INSERT INTO booking (show, reservation, "user", payment, amount, currency,
+    created_at) VALUES ($1, $2, $3, $4, $5, $6, now()) RETURNING id"""
+_INSERT_TICKET = """INSERT INTO ticket (show, booking, show_seat, seat_label, nonce, qr_payload)
+    VALUES ($1, $2, $3, $4, $5, $6)"""
+
+
 async def _lock_pending(conn: asyncpg.Connection, payment_id: int) -> bool:
-    status = await conn.fetchval("SELECT status FROM payment WHERE id = $1 FOR UPDATE",
-                                 payment_id)
-    return bool(status == "PENDING")
+    status = await conn.fetchval(_LOCK_PAYMENT, payment_id)
+    return bool(status == PaymentStatus.PENDING)
 
 
 async def _book(conn: asyncpg.Connection, deps: Deps, claim: Claim, user: User,
@@ -94,50 +110,28 @@ async def _book(conn: asyncpg.Connection, deps: Deps, claim: Claim, user: User,
     assert res is not None
     if not await _lock_pending(conn, claim.payment_id):
         return SETTLED
-    if res["status"] != "HELD":
+    if res["status"] != ReservationStatus.HELD:
         return None
     labels = list(res["seat_labels"])
-    seats = await conn.fetch(
-        """SELECT id, label, status, reservation FROM show_seat
-           WHERE show = $1 AND label = ANY($2::varchar[]) ORDER BY label FOR UPDATE""",
-        res["show"], labels,
-    )
+    seats = await seatlock.lock_seats(conn, res["show"], labels)
     if len(seats) != len(labels) or any(
-        s["status"] != "HELD" or s["reservation"] != rid for s in seats
+        s["status"] != SeatStatus.HELD or s["reservation"] != rid for s in seats
     ):
         return None
-    updated = await conn.execute(
-        """UPDATE show_seat SET status = 'BOOKED', expires_at = NULL
-           WHERE id = ANY($1::int[]) AND reservation = $2 AND status = 'HELD'""",
-        [s["id"] for s in seats], rid,
-    )
+    updated = await conn.execute(seatlock.BOOK_SEATS, [s["id"] for s in seats], rid)
     if updated != f"UPDATE {len(seats)}":
         return None
-    await conn.execute(
-        """UPDATE reservation SET status = 'CONFIRMED', payment_pending_until = NULL,
-               updated_at = now() WHERE id = $1""",
-        rid,
-    )
-    await conn.execute(
-        """UPDATE payment SET status = 'SUCCEEDED', gateway_charge_id = $2, outcome = 'Booking',
-               updated_at = now() WHERE id = $1""",
-        claim.payment_id, charge.charge_id,
-    )
+    await conn.execute(_CONFIRM_RESERVATION, rid)
+    await conn.execute(_PAYMENT_SUCCEEDED, claim.payment_id, charge.charge_id)
     booking_id = await conn.fetchval(
-        """INSERT INTO booking (show, reservation, "user", payment, amount, currency, created_at)
-           VALUES ($1, $2, $3, $4, $5, $6, now()) RETURNING id""",
-        res["show"], rid, user.id, claim.payment_id, claim.amount, claim.currency,
+        _INSERT_BOOKING, res["show"], rid, user.id, claim.payment_id, claim.amount, claim.currency,
     )
     tickets = []
     for s in seats:
         nonce = uuid.uuid4()
         tickets.append((res["show"], booking_id, s["id"], s["label"], nonce,
                         sign_ticket(booking_id, res["show"], s["label"], nonce)))
-    await conn.executemany(
-        """INSERT INTO ticket (show, booking, show_seat, seat_label, nonce, qr_payload)
-           VALUES ($1, $2, $3, $4, $5, $6)""",
-        tickets,
-    )
+    await conn.executemany(_INSERT_TICKET, tickets)
     await add_notification(
         conn, user_id=user.id, show_id=res["show"], kind="BOOKING_CONFIRMED",
         channel=deps.settings.notification_channel,
@@ -152,24 +146,28 @@ async def _decline(conn: asyncpg.Connection, claim: Claim, charge: ChargeResult)
     await lock_reservation(conn, claim.reservation_id)
     if not await _lock_pending(conn, claim.payment_id):
         return False
-    await conn.execute(
-        """UPDATE payment SET status = 'DECLINED', decline_code = $2, message = $3,
-               outcome = 'PaymentDeclined', updated_at = now() WHERE id = $1""",
-        claim.payment_id, charge.decline_code, charge.message,
-    )
-    await conn.execute(
-        "UPDATE reservation SET payment_pending_until = NULL WHERE id = $1",
-        claim.reservation_id,
-    )
+    # cold path: Piccolo's query builder, run on this transaction's connection (Piccolo picks
+    # up the transaction db.serializable opened)
+    await Payment.update({
+        Payment.status: PaymentStatus.DECLINED, Payment.decline_code: charge.decline_code,
+        Payment.message: charge.message, Payment.outcome: "PaymentDeclined",
+        Payment.updated_at: _NOW,
+    }).where(Payment.id == claim.payment_id)
+    await _clear_in_flight(claim.reservation_id)
     return True
+
+
+async def _clear_in_flight(reservation_id: int) -> None:
+    await Reservation.update({Reservation.payment_pending_until: None}).where(
+        Reservation.id == reservation_id)
 
 
 async def stored_outcome(payment_id: int) -> ConfirmOutcome:
     """The result a settled payment gave; PaymentInterrupted when there is none (yet)."""
-    p = await db.pool().fetchrow(
-        "SELECT reservation, status, outcome, decline_code, message FROM payment WHERE id = $1",
-        payment_id,
-    )
+    p = await Payment.select(
+        Payment.reservation, Payment.status, Payment.outcome, Payment.decline_code,
+        Payment.message,
+    ).where(Payment.id == payment_id).first()
     if p is None or p["outcome"] is None:
         raise PaymentInterrupted("This payment did not complete; please retry")
     if p["outcome"] == "Booking":
@@ -189,7 +187,8 @@ async def _after_booking(deps: Deps, booking: BookingView) -> None:
         # one Redis round trip: seat event, expiry job dropped (a stale one no-ops), the outbox
         # nudge and the reservation event
         effects = (AfterCommit(deps.redis)
-                   .seat_changes(booking.show_id, [(t.seat, "BOOKED") for t in booking.tickets], 0)
+                   .seat_changes(booking.show_id,
+                                 [(t.seat, SeatStatus.BOOKED) for t in booking.tickets], 0)
                    .drop_expiry(booking.reservation_id)
                    .nudge_notifications())
         confirmed = await get_reservation(booking.reservation_id)
@@ -210,7 +209,7 @@ async def apply_charge(deps: Deps, gateway: PaymentGateway, claim: Claim, user: 
 
     booking = await db.serializable(lambda conn: _book(conn, deps, claim, user, charge))
     if isinstance(booking, _Settled):
-        if await db.pool().fetchval("SELECT 1 FROM payment WHERE id = $1", claim.payment_id):
+        if await Payment.exists().where(Payment.id == claim.payment_id):
             return await stored_outcome(claim.payment_id)
         booking = None  # abandoned as "never charged", yet charged: give the money back
     if booking is not None:
@@ -219,12 +218,11 @@ async def apply_charge(deps: Deps, gateway: PaymentGateway, claim: Claim, user: 
     # paid for a hold that lapsed and whose seats may be someone else's: give the money back
     assert charge.charge_id is not None
     await gateway.refund(charge_id=charge.charge_id, idempotency_key=f"refund:{claim.key}")
-    await db.pool().execute(
-        """UPDATE payment SET status = 'REFUNDED', gateway_charge_id = $2,
-               outcome = 'ReservationExpired', message = $3, updated_at = now()
-           WHERE id = $1 AND status = 'PENDING'""",
-        claim.payment_id, charge.charge_id, EXPIRED_MESSAGE,
-    )
+    await Payment.update({
+        Payment.status: PaymentStatus.REFUNDED, Payment.gateway_charge_id: charge.charge_id,
+        Payment.outcome: "ReservationExpired", Payment.message: EXPIRED_MESSAGE,
+        Payment.updated_at: _NOW,
+    }).where((Payment.id == claim.payment_id) & (Payment.status == PaymentStatus.PENDING))
     return ReservationExpiredOutcome(claim.reservation_id, EXPIRED_MESSAGE)
 
 
@@ -235,11 +233,8 @@ async def abandon(claim: Claim) -> bool:
         await lock_reservation(conn, claim.reservation_id)
         if not await _lock_pending(conn, claim.payment_id):
             return False
-        await conn.execute("DELETE FROM payment WHERE id = $1", claim.payment_id)
-        await conn.execute(
-            "UPDATE reservation SET payment_pending_until = NULL WHERE id = $1",
-            claim.reservation_id,
-        )
+        await Payment.delete().where(Payment.id == claim.payment_id)
+        await _clear_in_flight(claim.reservation_id)
         return True
 
     return await db.serializable(go)
@@ -249,11 +244,8 @@ async def release_for_takeover(payment_id: int) -> None:
     """Best effort after a failure: let the next retry (or the reconciler) settle this payment
     at once instead of waiting out the in-flight window."""
     try:
-        await db.pool().execute(
-            """UPDATE payment SET updated_at = now() - interval '1 day'
-               WHERE id = $1 AND status = 'PENDING'""",
-            payment_id,
-        )
+        await Payment.update({Payment.updated_at: QueryString("now() - interval '1 day'")}).where(
+            (Payment.id == payment_id) & (Payment.status == PaymentStatus.PENDING))
     except Exception:
         log.warning("payment %s stays PENDING for the reconciler", payment_id)
 

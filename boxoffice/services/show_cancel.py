@@ -23,12 +23,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
+from piccolo.querystring import QueryString
 
 from boxoffice import db
 from boxoffice.payments.gateway import PaymentGateway
-from boxoffice.services import queue
+from boxoffice.services import queue, seatlock
 from boxoffice.services.deps import Deps
 from boxoffice.services.jobs import schedule_notifications
 from boxoffice.services.reservations import to_view
@@ -42,6 +44,16 @@ from boxoffice.services.seatevents import (
     publish_seat_changes,
 )
 from boxoffice.services.showclosed import close_seat_map
+from models.booking import (
+    Booking,
+    NotificationStatus,
+    Payment,
+    PaymentStatus,
+    ReservationStatus,
+    SeatStatus,
+    ShowCancellation,
+)
+from models.catalog import Show, ShowStatus
 
 log = logging.getLogger(__name__)
 
@@ -74,36 +86,46 @@ class _Done:
     notified_users: tuple[int, ...] = ()
 
 
-_RES_COLUMNS = """id, show, "user", status, seat_labels, expires_at, amount, currency, is_offer"""
+_RES_COLUMNS = seatlock.RESERVATION_COLUMNS
 
-_NOTIFY_HOLDERS = """
+# the admin's cancelShow transaction: raw where a statement returns rows the events reuse
+_LOCK_SHOW = """SELECT s.status, s.starts_at, m.title FROM show s JOIN movie m ON m.id = s.movie
+WHERE s.id = $1 FOR UPDATE OF s"""
+_CANCEL_HOLDS = f"""UPDATE reservation SET status = '{ReservationStatus.CANCELLED}',
+    updated_at = now()
+WHERE show = $1 AND status = '{ReservationStatus.HELD}' RETURNING {_RES_COLUMNS}"""
+_FREE_HELD_SEATS = f"""UPDATE show_seat SET status = '{SeatStatus.FREE}', reservation = NULL,
+    expires_at = NULL
+WHERE show = $1 AND status = '{SeatStatus.HELD}' RETURNING label"""
+
+_NOTIFY_HOLDERS = f"""
 INSERT INTO notification ("user", show, kind, channel, payload, status, attempts, created_at)
 SELECT r."user", r.show, 'SHOW_CANCELLED', $3, jsonb_build_object(
            'showId', r.show, 'reason', $2::text, 'title', $4::text, 'startsAt', $5::text,
            'reservationId', r.id, 'seats', to_jsonb(r.seat_labels), 'email', u.email),
-       'PENDING', 0, now()
+       '{NotificationStatus.PENDING}', 0, now()
 FROM reservation r JOIN app_user u ON u.id = r."user"
 WHERE r.id = ANY($1::int[])
 """
 
-_NOTIFY_BOOKERS = """
+_NOTIFY_BOOKERS = f"""
 INSERT INTO notification ("user", show, kind, channel, payload, status, attempts, created_at)
 SELECT b."user", b.show, 'SHOW_CANCELLED', $3, jsonb_build_object(
            'showId', b.show, 'reason', $2::text, 'title', $4::text, 'startsAt', $5::text,
            'bookingId', b.id, 'seats', to_jsonb(r.seat_labels), 'amount', b.amount,
            'currency', b.currency, 'refund', true, 'email', u.email),
-       'PENDING', 0, now()
+       '{NotificationStatus.PENDING}', 0, now()
 FROM booking b JOIN app_user u ON u.id = b."user" JOIN reservation r ON r.id = b.reservation
 WHERE b.show = $1
 RETURNING "user"
 """
 
-_NOTIFY_WAITERS = """
+_NOTIFY_WAITERS = f"""
 INSERT INTO notification ("user", show, kind, channel, payload, status, attempts, created_at)
 SELECT u.id, $1, 'SHOW_CANCELLED', $2, jsonb_build_object(
            'showId', $1::int, 'reason', s.reason, 'title', s.title, 'startsAt', s.starts_at,
            'queued', true, 'email', u.email),
-       'PENDING', 0, now()
+       '{NotificationStatus.PENDING}', 0, now()
 FROM app_user u, (SELECT c.reason, m.title, sh.starts_at
                   FROM show sh JOIN movie m ON m.id = sh.movie
                   JOIN show_cancellation c ON c.show = sh.id WHERE sh.id = $1) s
@@ -112,50 +134,33 @@ WHERE u.id = ANY($3::int[])
 
 
 async def _cancel(conn: asyncpg.Connection, show_id: int, reason: str, channel: str) -> _Done:
-    show = await conn.fetchrow(
-        """SELECT s.status, s.starts_at, m.title FROM show s JOIN movie m ON m.id = s.movie
-           WHERE s.id = $1 FOR UPDATE OF s""",
-        show_id,
-    )
+    show = await conn.fetchrow(_LOCK_SHOW, show_id)
     if show is None:
         raise UnknownShow(show_id)
-    if show["status"] == "CANCELLED":
-        record = await conn.fetchrow(
-            "SELECT released_holds, refunded_bookings FROM show_cancellation WHERE show = $1",
-            show_id,
-        )
+    if show["status"] == ShowStatus.CANCELLED:
+        c = ShowCancellation
+        record = await (c.select(c.released_holds, c.refunded_bookings)
+                        .where(c.show == show_id).first())
         return _Done(True, record["released_holds"] if record else 0,
                      record["refunded_bookings"] if record else 0)
     # every seat, in the label order reserve and release use: no hold can be half-made meanwhile
-    await conn.execute("SELECT 1 FROM show_seat WHERE show = $1 ORDER BY label FOR UPDATE",
-                       show_id)
-    holds = await conn.fetch(
-        f"""UPDATE reservation SET status = 'CANCELLED', updated_at = now()
-            WHERE show = $1 AND status = 'HELD' RETURNING {_RES_COLUMNS}""",
-        show_id,
-    )
-    freed = await conn.fetch(
-        """UPDATE show_seat SET status = 'FREE', reservation = NULL, expires_at = NULL
-           WHERE show = $1 AND status = 'HELD' RETURNING label""",
-        show_id,
-    )
-    await conn.execute("UPDATE show SET status = 'CANCELLED' WHERE id = $1", show_id)
+    await conn.execute(seatlock.LOCK_SHOW_SEATS, show_id)
+    holds = await conn.fetch(_CANCEL_HOLDS, show_id)
+    freed = await conn.fetch(_FREE_HELD_SEATS, show_id)
+    await Show.update({Show.status: ShowStatus.CANCELLED}).where(Show.id == show_id)
     starts_at = show["starts_at"].isoformat()
     await conn.execute(_NOTIFY_HOLDERS, [h["id"] for h in holds], reason, channel,
                        show["title"], starts_at)
     bookers = await conn.fetch(_NOTIFY_BOOKERS, show_id, reason, channel, show["title"],
                                starts_at)
-    await conn.execute(
-        """INSERT INTO show_cancellation (show, reason, released_holds, refunded_bookings,
-               created_at) VALUES ($1, $2, $3, $4, now())""",
-        show_id, reason, len(holds), len(bookers),
-    )
+    await ShowCancellation.insert(ShowCancellation(
+        show=show_id, reason=reason, released_holds=len(holds), refunded_bookings=len(bookers)))
     notified = {h["user"] for h in holds} | {b["user"] for b in bookers}
     return _Done(False, len(holds), len(bookers), tuple(holds),
                  tuple(sorted(r["label"] for r in freed)), tuple(sorted(notified)))
 
 
-async def _refund_one(gateway: PaymentGateway, row: asyncpg.Record) -> bool:
+async def _refund_one(gateway: PaymentGateway, row: dict[str, Any]) -> bool:
     try:
         result = await gateway.refund(charge_id=row["gateway_charge_id"],
                                       idempotency_key=f"show-cancel:booking:{row['booking']}")
@@ -164,23 +169,21 @@ async def _refund_one(gateway: PaymentGateway, row: asyncpg.Record) -> bool:
         return False
     if not result.ok:
         return False
-    await db.pool().execute(
-        """UPDATE payment SET status = 'REFUNDED', message = 'Show cancelled: refunded',
-               updated_at = now() WHERE id = $1 AND status = 'SUCCEEDED'""",
-        row["payment"],
-    )
+    p = Payment
+    await p.update({p.status: PaymentStatus.REFUNDED, p.message: "Show cancelled: refunded",
+                    p.updated_at: QueryString("now()")}).where(
+        (p.id == row["payment"]) & (p.status == PaymentStatus.SUCCEEDED))
     return True
 
 
 async def refund_bookings(gateway: PaymentGateway, show_id: int) -> int:
     """Refund every still-paid booking of a (cancelled) show; returns how many remain unpaid
     back. Safe to run any number of times, also concurrently: the gateway key is per booking."""
-    rows = await db.pool().fetch(
-        """SELECT b.id AS booking, p.id AS payment, p.gateway_charge_id FROM booking b
-           JOIN payment p ON p.id = b.payment
-           WHERE b.show = $1 AND p.status = 'SUCCEEDED' ORDER BY b.id""",
-        show_id,
-    )
+    b = Booking
+    rows = await (b.select(b.id.as_alias("booking"), b.payment.as_alias("payment"),
+                           b.payment.gateway_charge_id.as_alias("gateway_charge_id"))
+                  .where((b.show == show_id) & (b.payment.status == PaymentStatus.SUCCEEDED))
+                  .order_by(b.id))
     pending = 0
     for i in range(0, len(rows), 20):  # a few at a time: the gateway has its own rate limits
         done = await asyncio.gather(*(_refund_one(gateway, r) for r in rows[i:i + 20]))
@@ -202,7 +205,8 @@ async def _close(deps: Deps, show_id: int, done: _Done) -> None:
                                 waiters)
     if not done.already:
         if done.freed:
-            await publish_seat_changes(redis, show_id, [(lbl, "FREE") for lbl in done.freed],
+            await publish_seat_changes(redis, show_id,
+                                       [(lbl, SeatStatus.FREE) for lbl in done.freed],
                                        len(done.freed))
         else:  # no seat changed, but the show did: move the version on for version-keyed caches
             try:

@@ -23,13 +23,14 @@ _CACHE: LRUCache[int, tuple[float, ShowMeta | None]] = bounded(50_000)
 _TTL = 60.0  # a rescheduled show is seen within a minute
 
 
+_SHOW = "SELECT id, starts_at, currency FROM show WHERE id = $1"  # every reserve (cached)
+
 async def show_meta(show_id: int) -> ShowMeta | None:
     now = time.monotonic()
     hit = _CACHE.get(show_id)
     if hit is not None and hit[0] > now:
         return hit[1]
-    row = await db.pool().fetchrow("SELECT id, starts_at, currency FROM show WHERE id = $1",
-                                   show_id)
+    row = await db.pool().fetchrow(_SHOW, show_id)
     meta = ShowMeta(row["id"], row["starts_at"], row["currency"]) if row else None
     # unknown ids are cached briefly too, so a flood of bogus ids costs no queries
     _CACHE[show_id] = (now + (_TTL if meta else 5.0), meta)

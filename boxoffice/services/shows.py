@@ -13,8 +13,29 @@ from datetime import datetime
 import asyncpg
 
 from boxoffice import db
+from models.booking import SeatStatus
 
 # total_seats and free_seats start at the hall's seat count; only halls with seats get shows
+# set-based: one statement per table whatever the number of shows (also the importer's path)
+_INSERT_PRICES = """
+INSERT INTO show_price (show, category, price)
+SELECT n.show, sc.id, p.price
+FROM unnest($1::int[], $2::int[]) AS n(show, hall)
+JOIN seat_category sc ON sc.hall = n.hall
+JOIN unnest($3::text[], $4::int[]) AS p(name, price) ON p.name = sc.name
+"""
+_INSERT_SEATS = f"""
+INSERT INTO show_seat (show, cinema_seat, label, row, number, x, y, category, price, status)
+SELECT n.show, cs.id, cs.label, cs.row, cs.number, cs.x, cs.y, sc.name, sp.price,
+       '{SeatStatus.FREE}'
+FROM unnest($1::int[], $2::int[]) AS n(show, hall)
+JOIN cinema_seat cs ON cs.hall = n.hall AND NOT cs.retired
+JOIN seat_category sc ON sc.id = cs.category
+JOIN show_price sp ON sp.show = n.show AND sp.category = cs.category
+"""
+_USED_CATEGORIES = """SELECT DISTINCT sc.name
+FROM cinema_seat cs JOIN seat_category sc ON sc.id = cs.category
+WHERE cs.hall = ANY($1::int[]) AND NOT cs.retired"""
 _INSERT_SHOWS = """
 WITH spec AS (
     SELECT * FROM unnest($1::int[], $2::int[], $3::timestamptz[]) AS t(movie, hall, starts_at)
@@ -111,31 +132,13 @@ async def insert_shows(
     show_halls = [r["hall"] for r in rows]
 
     await conn.execute(
-        """
-        INSERT INTO show_price (show, category, price)
-        SELECT n.show, sc.id, p.price
-        FROM unnest($1::int[], $2::int[]) AS n(show, hall)
-        JOIN seat_category sc ON sc.hall = n.hall
-        JOIN unnest($3::text[], $4::int[]) AS p(name, price) ON p.name = sc.name
-        """,
+        _INSERT_PRICES,
         show_ids,
         show_halls,
         list(prices.keys()),
         list(prices.values()),
     )
-    await conn.execute(
-        """
-        INSERT INTO show_seat (show, cinema_seat, label, row, number, x, y, category, price,
-                               status)
-        SELECT n.show, cs.id, cs.label, cs.row, cs.number, cs.x, cs.y, sc.name, sp.price, 'FREE'
-        FROM unnest($1::int[], $2::int[]) AS n(show, hall)
-        JOIN cinema_seat cs ON cs.hall = n.hall AND NOT cs.retired
-        JOIN seat_category sc ON sc.id = cs.category
-        JOIN show_price sp ON sp.show = n.show AND sp.category = cs.category
-        """,
-        show_ids,
-        show_halls,
-    )
+    await conn.execute(_INSERT_SEATS, show_ids, show_halls)
     return show_ids
 
 
@@ -154,11 +157,7 @@ async def _check_prices_cover_halls(
     conn: asyncpg.Connection, hall_ids: list[int], prices: Mapping[str, int]
 ) -> None:
     """Every category a seat of these halls uses needs a price, or seats would go missing."""
-    used = await conn.fetch(
-        """SELECT DISTINCT sc.name FROM cinema_seat cs JOIN seat_category sc ON sc.id = cs.category
-           WHERE cs.hall = ANY($1::int[]) AND NOT cs.retired""",
-        hall_ids,
-    )
+    used = await conn.fetch(_USED_CATEGORIES, hall_ids)
     missing = sorted({r["name"] for r in used} - set(prices))
     if missing:
         raise ShowSpecError(f"no price for seat categories: {', '.join(missing)}")

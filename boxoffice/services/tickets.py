@@ -18,6 +18,7 @@ import jwt
 import segno
 
 from boxoffice.ticketkeys import b64url, keyring
+from models.catalog import ShowStatus
 
 ALGORITHM = "EdDSA"
 MAX_PAYLOAD_CHARS = 2000  # a real ticket is ~350; never parse more than this
@@ -31,20 +32,21 @@ def header_prefix(kid: str) -> str:
     return b64url(header.encode()) + "."
 
 
+_SHOWS_SIGNED_BY = f"""SELECT count(DISTINCT s.id) FROM show s
+JOIN movie m ON m.id = s.movie
+JOIN booking b ON b.show = s.id
+JOIN ticket t ON t.booking = b.id
+WHERE s.status = '{ShowStatus.SCHEDULED}'
+  AND s.starts_at + make_interval(mins => m.duration_minutes) > now()
+  AND t.qr_payload LIKE $1"""
+
 async def upcoming_shows_signed_by(kid: str) -> int:
     """How many shows not yet over hold tickets signed by `kid`: while any does, the key must
     stay in TICKET_SIGNING_KEYS (and so at GET /tickets/keys)."""
     from boxoffice import db
 
     return int(await db.pool().fetchval(
-        """SELECT count(DISTINCT s.id) FROM show s
-           JOIN movie m ON m.id = s.movie
-           JOIN booking b ON b.show = s.id
-           JOIN ticket t ON t.booking = b.id
-           WHERE s.status = 'SCHEDULED'
-             AND s.starts_at + make_interval(mins => m.duration_minutes) > now()
-             AND t.qr_payload LIKE $1""",
-        header_prefix(kid).replace("_", "\\_") + "%",
+        _SHOWS_SIGNED_BY, header_prefix(kid).replace("_", "\\_") + "%",
     ))
 
 

@@ -55,6 +55,7 @@ from boxoffice.events import room_channel
 from boxoffice.lrucache import bounded
 from boxoffice.services.deps import Deps
 from boxoffice.services.outcomes import InvalidOutcome
+from models.catalog import Show, ShowStatus
 
 log = logging.getLogger(__name__)
 
@@ -205,8 +206,8 @@ async def room_show(show_id: int) -> RoomShow | None:
     hit = _SHOWS.get(show_id)
     if hit is not None and hit[0] > now:
         return hit[1]
-    row = await db.pool().fetchrow(
-        "SELECT id, starts_at, on_sale_at, status FROM show WHERE id = $1", show_id)
+    row = await (Show.select(Show.id, Show.starts_at, Show.on_sale_at, Show.status)
+                 .where(Show.id == show_id).first())
     show = RoomShow(row["id"], row["starts_at"], row["on_sale_at"], row["status"]) if row else None
     _SHOWS[show_id] = (now + _SHOW_TTL, show)
     return show
@@ -273,7 +274,7 @@ async def _joinable(show_id: int) -> RoomShow:
     show = await room_show(show_id)
     if show is None:
         raise RoomError(f"no show {show_id}", "NOT_FOUND")
-    if show.status == "CANCELLED":
+    if show.status == ShowStatus.CANCELLED:
         raise RoomError("This show is cancelled", "BAD_USER_INPUT")
     if show.starts_at <= datetime.now(UTC):
         raise RoomError("This show has already started", "BAD_USER_INPUT")
@@ -318,7 +319,7 @@ async def admission_check(deps: Deps, user_id: int,
     if show_id is None:
         return None
     show = await room_show(show_id)
-    if show is None or show.on_sale_at is None or show.status == "CANCELLED":
+    if show is None or show.on_sale_at is None or show.status == ShowStatus.CANCELLED:
         return None
     try:
         answer = await _call(deps, show, user_id, "gate")
@@ -345,14 +346,14 @@ async def advance_active_rooms(deps: Deps) -> int:
     ids = [int(x) for x in await deps.redis.smembers(ACTIVE_KEY)]  # type: ignore[misc]
     if not ids:
         return 0
-    rows = await db.pool().fetch(
-        "SELECT id, on_sale_at, starts_at, status FROM show WHERE id = ANY($1::int[])", ids)
+    rows = await (Show.select(Show.id, Show.on_sale_at, Show.starts_at, Show.status)
+                  .where(Show.id.is_in(list(ids))))
     shows = {r["id"]: r for r in rows}
     now = datetime.now(UTC)
     admitted = 0
     for show_id in ids:
         row = shows.get(show_id)
-        if (row is None or row["on_sale_at"] is None or row["status"] == "CANCELLED"
+        if (row is None or row["on_sale_at"] is None or row["status"] == ShowStatus.CANCELLED
                 or row["starts_at"] <= now):
             await deps.redis.srem(ACTIVE_KEY, str(show_id))  # type: ignore[misc]
             continue

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from boxoffice import db
 from boxoffice.services import queue
 from boxoffice.services.deps import Deps
 from boxoffice.services.outcomes import QueuedOutcome
 from boxoffice.services.reservations import to_view
 from boxoffice.services.seatevents import publish_queue_changed
+from models.booking import Reservation, ReservationStatus
 
 
 async def queue_ticket(deps: Deps, show_id: int, user_id: int) -> QueuedOutcome | None:
     """The waiter's ticket; a waiter holding a live offer keeps one with `offer` set."""
-    offer_row = await db.pool().fetchrow(
-        """SELECT id, show, "user", status, seat_labels, expires_at, amount, currency, is_offer
-           FROM reservation WHERE show = $1 AND "user" = $2 AND status = 'HELD' AND is_offer""",
-        show_id, user_id,
-    )
+    r = Reservation
+    offer_row = await (
+        r.select(r.id, r.show, r.user, r.status, r.seat_labels, r.expires_at, r.amount,
+                 r.currency, r.is_offer)
+        .where((r.show == show_id) & (r.user == user_id) & (r.status == ReservationStatus.HELD)
+               & (r.is_offer == True))  # noqa: E712
+        .first())
     place = await queue.position(deps.redis, show_id, user_id)
     if offer_row is not None:
         pos, wants = place or (1, len(offer_row["seat_labels"]))

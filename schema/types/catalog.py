@@ -100,9 +100,9 @@ class SeatMap:
             seats=[Seat(label=s.label, row=s.row, number=s.number, category=s.category,
                         price=s.price, currency=m.currency, status=SeatStatus(s.status),
                         x=s.x, y=s.y) for s in m.seats],
-            free=m.count("FREE"),
-            held=m.count("HELD"),
-            booked=m.count("BOOKED"),
+            free=m.count(SeatStatus.FREE),
+            held=m.count(SeatStatus.HELD),
+            booked=m.count(SeatStatus.BOOKED),
         )
 
 

@@ -108,3 +108,42 @@ async def test_error_rolls_back_everything(probe):
     with pytest.raises(ValueError):
         await serializable(half_done)
     assert await db.pool().fetchval("SELECT count(*) FROM probe") == 0
+
+
+async def test_piccolo_queries_inside_a_transaction_run_on_its_connection(probe):
+    """A builder query written inside serializable()/read_committed() joins that transaction
+    (boxoffice/engine.py): it sees the transaction's uncommitted rows, is rolled back with it,
+    and does not wait on a row the transaction locked (it would on another connection)."""
+    from piccolo.query.base import Query
+    from piccolo.querystring import QueryString
+
+    from models.catalog import City
+
+    class Raw(Query):  # a Piccolo query of our own text, run through the engine like any other
+        def __init__(self, sql: str, *args: object) -> None:
+            super().__init__(table=City)
+            self._qs = QueryString(sql, *args)
+
+        @property
+        def default_querystrings(self):  # type: ignore[no-untyped-def]
+            return [self._qs]
+
+    async def work(conn: asyncpg.Connection) -> list[dict]:
+        await conn.execute("INSERT INTO probe VALUES ('x', 1)")
+        await conn.fetch("SELECT * FROM probe WHERE k = 'x' FOR UPDATE")
+        return await Raw("SELECT k, v FROM probe WHERE k = {} FOR UPDATE", "x").run()
+
+    seen = await serializable(work)
+    assert [dict(r) for r in seen] == [{"k": "x", "v": 1}]
+
+    class Abort(Exception):
+        pass
+
+    with pytest.raises(Abort):
+        async with db.read_committed() as conn:
+            await conn.execute("INSERT INTO probe VALUES ('y', 1)")
+            await Raw("UPDATE probe SET v = 2 WHERE k = {}", "y").run()
+            assert await conn.fetchval("SELECT v FROM probe WHERE k = 'y'") == 2
+            raise Abort
+    assert await db.pool().fetchval("SELECT count(*) FROM probe WHERE k = 'y'") == 0
+    assert not db.in_transaction()
