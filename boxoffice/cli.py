@@ -55,6 +55,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
     from boxoffice import logs
     from boxoffice.multiproc import for_serve
+    from boxoffice.settings import get_settings
 
     _require_secret()
     for_serve(args.workers)  # one metrics folder for every worker process (boxoffice/metrics.py)
@@ -67,6 +68,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
         log_config=logs.config(),  # applied again in each --workers process
         ws_ping_interval=20,
         ws_max_size=1 << 20,  # a websocket message is capped like an HTTP body (1 MiB)
+        ws_per_message_deflate=get_settings().ws_deflate,  # WS_DEFLATE, off by default
     )
 
 

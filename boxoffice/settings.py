@@ -99,6 +99,10 @@ class Settings:
     secret_keys_old: tuple[str, ...] = ()  # still accepted for verification during a rotation
     graphiql: bool = True
     introspection: bool = True
+    # permessage-deflate on websockets (WS_DEFLATE=on): off by default, since seat-map deltas
+    # are ~100-byte frames that compression barely shrinks while it costs CPU per connection
+    # per frame (benchmarks/fanout_nginx.py; README "Realtime at scale")
+    ws_deflate: bool = False
     max_body_bytes: int = 1 << 20
     max_query_chars: int = 20_000
     max_query_tokens: int = 2_000
@@ -196,6 +200,8 @@ def _surface_from_env() -> dict[str, Any]:
         secret_keys_old=tuple(k for k in (o.strip() for o in old) if k),
         graphiql=_bool_off("GRAPHIQL"),
         introspection=_bool_off("INTROSPECTION"),
+        ws_deflate=os.environ.get("WS_DEFLATE", "off").strip().lower() in {"on", "true", "1",
+                                                                          "yes"},
         max_body_bytes=_int("MAX_BODY_BYTES", 1 << 20),
         max_query_chars=_int("MAX_QUERY_CHARS", 20_000),
         max_query_tokens=_int("MAX_QUERY_TOKENS", 2_000),
