@@ -92,8 +92,7 @@ async def make_holds(deps: Deps, shows: list[int], users: list[User]) -> float:
         async with sem:
             for _ in range(10):  # a client told TRY_AGAIN (Busy) retries, as the API says
                 try:
-                    out = await reserve_seats(deps, users[i], str(shows[i % SHOWS]),
-                                              seats_for(i))
+                    out = await reserve_seats(deps, users[i], shows[i % SHOWS], seats_for(i))
                     break
                 except Busy:
                     await asyncio.sleep(0.05)

@@ -128,20 +128,20 @@ async def main() -> None:
         return [labels[i]] if i % 2 else [labels[i], f"{row}-{int(n) + 1}"]
 
     held = await phase("reserve", [
-        (lambda u=u, i=i: reserve_seats(deps, u, str(show), seats_of(i)))
+        (lambda u=u, i=i: reserve_seats(deps, u, show, seats_of(i)))
         for i, u in enumerate(users[:args.users])], args.concurrency)
     views = [(u, r) for u, r in zip(users, held, strict=False) if isinstance(r, ReservationView)]
     await phase("confirm", [
-        (lambda u=u, r=r: confirm_reservation(deps, gateway, u, str(r.id), "tok_visa",
+        (lambda u=u, r=r: confirm_reservation(deps, gateway, u, r.id, "tok_visa",
                                               f"ssi-{r.id}"))
         for u, r in views], args.concurrency)
     second = await phase("reserve", [
-        (lambda u=u, i=i: reserve_seats(deps, u, str(show), seats_of(args.users + i)))
+        (lambda u=u, i=i: reserve_seats(deps, u, show, seats_of(args.users + i)))
         for i, u in enumerate(users[args.users:2 * args.users])
         if args.users + i < len(labels)], args.concurrency)
     views2 = [(u, r) for u, r in zip(users[args.users:], second, strict=False)
               if isinstance(r, ReservationView)]
-    await phase("cancel", [(lambda u=u, r=r: cancel_reservation(deps, u, str(r.id)))
+    await phase("cancel", [(lambda u=u, r=r: cancel_reservation(deps, u, r.id))
                            for u, r in views2[::2]], args.concurrency)
     double = await db.pool().fetchval(
         """SELECT count(*) FROM (SELECT unnest(seat_labels) l FROM reservation

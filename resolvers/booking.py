@@ -10,12 +10,13 @@ import strawberry
 from strawberry.types import Info
 
 from boxoffice.db import Busy
+from boxoffice.ids import parse_id
 from boxoffice.logs import set_reservation
 from boxoffice.services import outcomes as o
-from boxoffice.services.cancel import cancel_reservation
-from boxoffice.services.confirm import confirm_reservation
+from boxoffice.services.cancel import cancel_reservation, cancel_unknown_reservation
+from boxoffice.services.confirm import confirm_reservation, confirm_unknown_reservation
 from boxoffice.services.ownership import own_booking, own_reservation
-from boxoffice.services.reserve import parse_id, reserve_seats
+from boxoffice.services.reserve import reserve_seats, reserve_unknown_show
 from boxoffice.services.settlement import PaymentInterrupted
 from boxoffice.services.waitingroom import admission_check
 from resolvers.waitingroom import refusal_type
@@ -90,12 +91,16 @@ class BookingQuery:
     async def reservation(
         self, info: Info[Context, None], id: strawberry.ID
     ) -> t.Reservation | None:
-        view = await own_reservation(require_user(info).id, id)
+        user = require_user(info)
+        rid = parse_id(id)  # an id that does not parse names nothing, like a missing one
+        view = await own_reservation(user.id, rid) if rid is not None else None
         return reservation_type(view) if view else None
 
     @strawberry.field(description="A booking of the caller's (owner only).")
     async def booking(self, info: Info[Context, None], id: strawberry.ID) -> t.Booking | None:
-        view = await own_booking(require_user(info).id, id)
+        user = require_user(info)
+        bid = parse_id(id)
+        view = await own_booking(user.id, bid) if bid is not None else None
         return booking_type(view) if view else None
 
     @strawberry.field(description="The caller's place in a show's queue, null when not queued.")
@@ -123,11 +128,14 @@ class BookingMutation:
     @busy_means_try_again
     async def reserve(self, info: Info[Context, None], input: t.ReserveInput) -> t.ReserveResult:
         user = require_user(info)
-        refused = await admission_check(info.context.state.deps, user.id, parse_id(input.show_id))
+        deps = info.context.state.deps
+        sid = parse_id(input.show_id)
+        if sid is None:
+            return _common(await reserve_unknown_show())  # type: ignore[return-value]
+        refused = await admission_check(deps, user.id, sid)
         if refused is not None:  # the on-sale waiting room: not open yet, or not admitted
             return refusal_type(refused)
-        v = await reserve_seats(info.context.state.deps, user, input.show_id, input.seats,
-                                input.session_id)
+        v = await reserve_seats(deps, user, sid, input.seats, input.session_id)
         if isinstance(v, o.ReservationView):
             set_reservation(v.id)  # the operation's later log records name the new hold
         match v:
@@ -142,8 +150,12 @@ class BookingMutation:
     async def confirm(self, info: Info[Context, None], input: t.ConfirmInput) -> t.ConfirmResult:
         user = require_user(info)
         state = info.context.state
-        v = await confirm_reservation(state.deps, state.gateway, user, input.reservation_id,
-                                      input.payment_token, input.idempotency_key)
+        rid = parse_id(input.reservation_id)
+        if rid is None:
+            v = await confirm_unknown_reservation(input.payment_token, input.idempotency_key)
+        else:
+            v = await confirm_reservation(state.deps, state.gateway, user, rid,
+                                          input.payment_token, input.idempotency_key)
         match v:
             case o.PaymentDeclinedOutcome():
                 return t.PaymentDeclined(message=v.message, decline_code=v.decline_code)
@@ -157,7 +169,11 @@ class BookingMutation:
     async def cancel_reservation(self, info: Info[Context, None],
                                  reservation_id: strawberry.ID) -> t.CancelResult:
         user = require_user(info)
-        v = await cancel_reservation(info.context.state.deps, user, reservation_id)
+        rid = parse_id(reservation_id)
+        if rid is None:
+            v = await cancel_unknown_reservation()
+        else:
+            v = await cancel_reservation(info.context.state.deps, user, rid)
         return _common(v)  # type: ignore[return-value]
 
     @strawberry.mutation(description="Leave a show's waiting queue; false when not queued.")

@@ -18,10 +18,10 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import Info
 
 from boxoffice.http.wsnext import CURRENT_SINK
+from boxoffice.ids import parse_id
 from boxoffice.lrucache import bounded
 from boxoffice.realtime import feeds
 from boxoffice.services.catalog import SeatMapSnapshot
-from boxoffice.services.reserve import parse_id
 from boxoffice.state import AppState
 from resolvers.booking import reservation_type
 from schema.context import Context

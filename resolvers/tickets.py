@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.types import Info
 
+from boxoffice.ids import parse_id
 from boxoffice.services import checkin as c
 from boxoffice.services.show_cancel import BadReason, UnknownShow, cancel_show
 from resolvers.booking import busy_means_try_again
@@ -12,6 +14,10 @@ from schema.context import Context
 from schema.errors import NOT_FOUND, TRY_AGAIN, bad_input, coded
 from schema.roles import require_role
 from schema.types import tickets as t
+
+
+def _no_such_show() -> GraphQLError:
+    return coded("No such show", NOT_FOUND, field="showId")
 
 
 @strawberry.type
@@ -37,10 +43,13 @@ class TicketMutation:
                           reason: str) -> t.ShowCancelled:
         require_role(info, "admin")
         state = info.context.state
+        sid = parse_id(show_id)
+        if sid is None:  # names nothing: answered like a missing show
+            raise _no_such_show()
         try:
-            v = await cancel_show(state.deps, state.gateway, show_id, reason)
+            v = await cancel_show(state.deps, state.gateway, sid, reason)
         except UnknownShow:
-            raise coded("No such show", NOT_FOUND, field="showId") from None
+            raise _no_such_show() from None
         except BadReason as exc:
             raise bad_input(str(exc), "reason") from None
         if v.refunds_pending:

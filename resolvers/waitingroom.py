@@ -11,10 +11,10 @@ from graphql import GraphQLError
 from strawberry.types import Info
 
 from boxoffice.db import Busy
+from boxoffice.ids import parse_id
 from boxoffice.realtime.roomfeed import room_updates
 from boxoffice.services import waitingroom
 from boxoffice.services.outcomes import InvalidOutcome
-from boxoffice.services.reserve import parse_id
 from schema.context import Context
 from schema.errors import TRY_AGAIN, bad_input, coded
 from schema.permissions import require_user

@@ -26,7 +26,7 @@ from graphql import (
     parse,
 )
 
-from boxoffice.services.reserve import parse_id
+from boxoffice.ids import parse_id
 
 MAX_DOCUMENT = 20_000  # characters; longer documents are simply not analysed (not cached)
 

@@ -23,8 +23,10 @@ from boxoffice.services.seatcache import SeatMapSnapshot, get_seat_map
 from boxoffice.services.seatevents import bump_version_above
 from boxoffice.services.showclosed import is_closed_message, seat_map_closed
 from boxoffice.services.waitlist import queue_ticket
+from models.booking import ReservationStatus
 
-FINAL_STATUSES = frozenset({"CONFIRMED", "CANCELLED", "EXPIRED"})
+FINAL_STATUSES = frozenset({ReservationStatus.CONFIRMED, ReservationStatus.CANCELLED,
+                            ReservationStatus.EXPIRED})
 
 
 class UnknownShow(LookupError):

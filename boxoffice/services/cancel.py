@@ -12,16 +12,16 @@ from boxoffice.auth import User
 from boxoffice.services.deps import Deps
 from boxoffice.services.jobs import cancel_expiry
 from boxoffice.services.offers import announce, read_waiters, release_and_offer
-from boxoffice.services.outcomes import CancelOutcome, NotFoundOutcome
-from boxoffice.services.ownership import own_reservation
+from boxoffice.services.outcomes import CancelOutcome
+from boxoffice.services.ownership import NO_SUCH_RESERVATION, own_reservation
 from models.booking import ReservationStatus
 
 
 @metrics.booking("cancel")
-async def cancel_reservation(deps: Deps, user: User, reservation_id_raw: str) -> CancelOutcome:
-    existing = await own_reservation(user.id, reservation_id_raw)
+async def cancel_reservation(deps: Deps, user: User, reservation_id: int) -> CancelOutcome:
+    existing = await own_reservation(user.id, reservation_id)
     if existing is None:
-        return NotFoundOutcome("No such reservation")
+        return NO_SUCH_RESERVATION
     rid = existing.id
     if existing.status != ReservationStatus.HELD:
         return existing
@@ -35,3 +35,10 @@ async def cancel_reservation(deps: Deps, user: User, reservation_id_raw: str) ->
         await cancel_expiry(deps.arq, rid)
     await announce(deps, handover)
     return handover.released.reservation
+
+
+@metrics.booking("cancel")
+async def cancel_unknown_reservation() -> CancelOutcome:
+    """The answer to a reservation id the API edge could not parse: the one for a missing
+    reservation, counted like any other cancel."""
+    return NO_SUCH_RESERVATION

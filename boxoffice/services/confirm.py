@@ -35,7 +35,7 @@ from boxoffice.services.outcomes import (
     RateLimitedOutcome,
     ReservationExpiredOutcome,
 )
-from boxoffice.services.ownership import own_reservation
+from boxoffice.services.ownership import NO_SUCH_RESERVATION, own_reservation
 from boxoffice.services.reservations import lock_reservation
 from boxoffice.services.settlement import (
     EXPIRED_MESSAGE,
@@ -160,19 +160,35 @@ async def _replay(deps: Deps, gateway: PaymentGateway, rid: int, user: User, key
         await asyncio.sleep(0.05)
 
 
-@metrics.booking("confirm")
-async def confirm_reservation(deps: Deps, gateway: PaymentGateway, user: User,
-                              reservation_id_raw: str, payment_token: str,
-                              idempotency_key: str) -> ConfirmOutcome:
-    s = deps.settings
+def _check_input(payment_token: str, idempotency_key: str) -> InvalidOutcome | None:
+    """The checks that need no I/O; they answer first, whatever the reservation id."""
     if not payment_token or len(payment_token) > 200:
         return InvalidOutcome("A payment token is required", "paymentToken")
     if not idempotency_key or len(idempotency_key) > 200 or not idempotency_key.isprintable():
         return InvalidOutcome("idempotencyKey must be 1-200 printable characters",
                               "idempotencyKey")
-    reservation = await own_reservation(user.id, reservation_id_raw)
+    return None
+
+
+@metrics.booking("confirm")
+async def confirm_unknown_reservation(payment_token: str,
+                                      idempotency_key: str) -> ConfirmOutcome:
+    """The answer to a reservation id the API edge could not parse: the input checks, then
+    the answer for a missing reservation, counted like any other confirm."""
+    return _check_input(payment_token, idempotency_key) or NO_SUCH_RESERVATION
+
+
+@metrics.booking("confirm")
+async def confirm_reservation(deps: Deps, gateway: PaymentGateway, user: User,
+                              reservation_id: int, payment_token: str,
+                              idempotency_key: str) -> ConfirmOutcome:
+    s = deps.settings
+    refused = _check_input(payment_token, idempotency_key)
+    if refused is not None:
+        return refused
+    reservation = await own_reservation(user.id, reservation_id)
     if reservation is None:
-        return NotFoundOutcome("No such reservation")
+        return NO_SUCH_RESERVATION
     rid = reservation.id
 
     if await db.pool().fetchval(_KEY_USED, idempotency_key, user.id):

@@ -22,7 +22,6 @@ import asyncpg
 from boxoffice import db, metrics, rediskeys
 from boxoffice.auth import User
 from boxoffice.echo import clip
-from boxoffice.ids import parse_id
 from boxoffice.services import queue, ratelimit, seatlock
 from boxoffice.services.aftercommit import AfterCommit
 from boxoffice.services.alternatives import choose_seats, target_of
@@ -41,6 +40,7 @@ from models.booking import ReservationStatus, SeatStatus
 from models.catalog import ShowStatus
 
 LABEL_RE = re.compile(r"^[A-Z]{1,3}-[1-9][0-9]{0,2}$")
+UNKNOWN_SHOW = InvalidOutcome("Unknown show", "showId")  # missing, or an id that does not parse
 
 
 class _Taken(Exception):
@@ -120,16 +120,20 @@ async def _hold(conn: asyncpg.Connection, deps: Deps, user: User, show_id: int,
 
 
 @metrics.booking("reserve")
-async def reserve_seats(deps: Deps, user: User, show_id_raw: str, seats: Sequence[str],
+async def reserve_unknown_show() -> ReserveOutcome:
+    """The answer to a show id the API edge could not parse: the one for an unknown show,
+    counted like any other reserve."""
+    return UNKNOWN_SHOW
+
+
+@metrics.booking("reserve")
+async def reserve_seats(deps: Deps, user: User, show_id: int, seats: Sequence[str],
                         session_id: str | None = None) -> ReserveOutcome:
     """Hold `seats` of a show for `user`, all or nothing. Called by the `reserve` resolver
     (resolvers/booking.py) after the waiting room's admission check; returns a frozen outcome
     the resolver maps to a ReserveResult member."""
     s = deps.settings
     # 1. input checks that need no I/O: a bad request costs no query
-    show_id = parse_id(show_id_raw)
-    if show_id is None:
-        return InvalidOutcome("Unknown show", "showId")
     checked = validate_labels(seats, s.max_seats_per_reservation)
     if isinstance(checked, InvalidOutcome):
         return checked
@@ -140,7 +144,7 @@ async def reserve_seats(deps: Deps, user: User, show_id_raw: str, seats: Sequenc
     # 2. the show's immutable facts, cached in process (start time and currency)
     show = await show_meta(show_id)
     if show is None:
-        return InvalidOutcome("Unknown show", "showId")
+        return UNKNOWN_SHOW
     if show.starts_at <= datetime.now(UTC):
         return InvalidOutcome("This show has already started", "showId")
 

@@ -34,7 +34,6 @@ from boxoffice.services import queue, seatlock
 from boxoffice.services.deps import Deps
 from boxoffice.services.jobs import schedule_notifications
 from boxoffice.services.reservations import to_view
-from boxoffice.services.reserve import parse_id
 from boxoffice.services.seatcache import bitmap_key
 from boxoffice.services.seatevents import (
     bump_version_above,
@@ -223,12 +222,9 @@ async def _close(deps: Deps, show_id: int, done: _Done) -> None:
     await schedule_notifications(deps.arq)
 
 
-async def cancel_show(deps: Deps, gateway: PaymentGateway, show_id_raw: str,
+async def cancel_show(deps: Deps, gateway: PaymentGateway, show_id: int,
                       reason: str) -> ShowCancelledOutcome:
     """Raises UnknownShow or BadReason for bad input (the resolver codes them)."""
-    show_id = parse_id(show_id_raw)
-    if show_id is None:
-        raise UnknownShow(show_id_raw)
     reason = reason.strip()
     if not reason or len(reason) > MAX_REASON or not reason.isprintable():
         raise BadReason(f"reason must be 1-{MAX_REASON} printable characters")

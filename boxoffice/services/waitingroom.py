@@ -311,13 +311,11 @@ async def ticket(deps: Deps, show_id: int, user_id: int) -> RoomTicket | None:
 
 
 async def admission_check(deps: Deps, user_id: int,
-                          show_id: int | None) -> InvalidOutcome | NotAdmittedOutcome | None:
+                          show_id: int) -> InvalidOutcome | NotAdmittedOutcome | None:
     """For `reserve`: None when the caller may go on, else the answer to give them.
 
     Shows without on_sale_at cost no Redis call; others one Lua call. Unknown and cancelled
     shows are left to the reserve service to answer."""
-    if show_id is None:
-        return None
     show = await room_show(show_id)
     if show is None or show.on_sale_at is None or show.status == ShowStatus.CANCELLED:
         return None

@@ -40,7 +40,7 @@ async def deps_on(url: str) -> AsyncIterator[Deps]:
 
 
 async def hold(deps: Deps, email: str, show_id: int, seats: list[str]) -> ReservationView:
-    r = await reserve_seats(deps, await get_or_create_user(email), str(show_id), seats)
+    r = await reserve_seats(deps, await get_or_create_user(email), show_id, seats)
     assert isinstance(r, ReservationView), r
     return r
 
