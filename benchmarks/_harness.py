@@ -33,9 +33,12 @@ def uvicorn_server(env: dict[str, str] | None = None,
     # one shared metrics folder per server (prometheus_client multiprocess mode), so /metrics
     # sums every worker process
     metrics_dir = tempfile.mkdtemp(prefix="boxoffice-bench-metrics-")
+    # websockets as `boxoffice serve` runs them: permessage-deflate only with WS_DEFLATE=on
+    deflate = {**os.environ, **(env or {})}.get("WS_DEFLATE", "off") == "on"
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", *app, "--host", "127.0.0.1",
          "--port", str(port), "--log-level", "warning", "--no-access-log",
+         "--ws-per-message-deflate", str(deflate).lower(),
          *(["--workers", str(workers)] if workers > 1 else [])],
         env={**os.environ, "PROMETHEUS_MULTIPROC_DIR": metrics_dir, **(env or {})},
     )

@@ -16,11 +16,13 @@ tests/realtime/node/fanout.mjs) or by Python client processes (`--client python`
 generator competes with the servers for the same cores, so each run also prints the CPU every
 party used per event (API processes, nginx, the client, everything else on the machine).
 
-`--no-deflate` (Node client only) does not offer permessage-deflate, which browsers do: a
-what-if that shows what compressing every frame per connection costs the servers and the client.
+The client offers permessage-deflate as browsers do; `boxoffice serve` declines it unless
+WS_DEFLATE=on (README "Configuration"). `--server-deflate` runs both topologies with it on (what
+compressing every ~100-byte frame per connection costs the servers and the client);
+`--no-deflate` (Node client only) does not even offer it.
 
 Usage: python -m benchmarks.fanout_nginx [--subscribers 1000] [--api 3] [--rounds 10]
-       [--client node|python] [--no-deflate]
+       [--client node|python] [--no-deflate] [--server-deflate]
 """
 
 from __future__ import annotations
@@ -159,7 +161,9 @@ async def measure(args: argparse.Namespace, ws_urls: list[str], base: str, label
     redis = Redis.from_url(os.environ["REDIS_URL"])
     clients = Clients(args.client, args.clients, deflate=not args.no_deflate)
     total = await clients.start(ws_urls, key, show_id, args.subscribers)
-    deflate = "no deflate" if args.no_deflate and args.client == "node" else "deflate"
+    offered = not (args.no_deflate and args.client == "node")
+    deflate = ("deflate offered, " if offered else "deflate not offered, ") + (
+        "server accepts it" if os.environ.get("WS_DEFLATE") == "on" else "server declines it")
     print(f"[{label}] {total} subscribers connected ({args.client} client, {deflate}); "
           f"upstream SUBSCRIBEs "
           f"for the show's channel: {dict(await redis.pubsub_numsub(seats_channel(show_id)))}")
@@ -207,11 +211,14 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=10)
     ap.add_argument("--client", choices=("node", "python"), default="node")
     ap.add_argument("--clients", type=int, default=2, help="Python client processes")
+    ap.add_argument("--server-deflate", action="store_true",
+                    help="WS_DEFLATE=on: the servers accept permessage-deflate")
     ap.add_argument("--no-deflate", action="store_true",
                     help="Node client: no permessage-deflate (what-if)")
     ap.add_argument("--gap", type=float, default=0.5)
     ap.add_argument("--no-baseline", action="store_true")
     args: Any = ap.parse_args()
+    os.environ["WS_DEFLATE"] = "on" if args.server_deflate else "off"  # both topologies alike
     with tempfile.TemporaryDirectory(prefix="bo-fanout-nginx-") as tmp:
         proc, base, ports = start_cluster(args.api, Path(tmp))
         try:
