@@ -12,7 +12,14 @@
   (Piccolo 1.38's own `__aexit__` does not: a retry would then run outside any transaction),
 - retries serialization failures, deadlocks and 53200 (see RETRYABLE) a bounded number of
   times with jitter, each
-  attempt in a fresh transaction on a fresh connection.
+  attempt in a fresh transaction on a fresh connection,
+- survives a failover: a transaction cut by an outage (connection lost, no writable host, the
+  node fenced read-only or demoted) *before its COMMIT went out* never committed, so it is run
+  again a few times within about a second (OUTAGE_RETRY_DELAYS), after the pool's connections
+  are dropped so new ones find the primary; past that the error goes out (TRY_AGAIN). A
+  connection lost *after* COMMIT went out leaves the outcome unknown: never run again (that
+  could apply it twice), `CommitOutcomeUnknown` (TRY_AGAIN) instead; the booking rules answer
+  the client's retry (docs/scaling.md, "Requests a failover cuts").
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from boxoffice import metrics, replica
 from boxoffice.dburl import asyncpg_config
 from boxoffice.engine import get_engine
+from boxoffice.outage import NotWritable, is_read_only, is_unavailable
 from boxoffice.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -52,8 +60,21 @@ RETRYABLE = (
 )
 
 
+# Pauses before running again a transaction an outage cut before its COMMIT (~1 s in all: a
+# promoted standby takes writes within that on a local network; a failover manager's own
+# detection takes longer, and those requests answer TRY_AGAIN).
+OUTAGE_RETRY_DELAYS = (0.1, 0.3, 0.6)
+
+
 class TransactionNestingError(RuntimeError):
     pass
+
+
+class CommitOutcomeUnknown(RuntimeError):
+    """The connection was lost after COMMIT went out: the transaction may or may not have
+    committed, so it is not run again. Raised from the connection error, so it answers
+    TRY_AGAIN (boxoffice/outage.py); the client's retry is answered by the booking rules (the
+    same idempotency key returns the stored confirm result; a hold is never made twice)."""
 
 
 class Busy(RuntimeError):
@@ -108,14 +129,58 @@ def read_pool() -> asyncpg.Pool:
     return replica.read_pool() or pool()
 
 
+async def drop_connections() -> None:
+    """Close every pooled connection as it is next released or acquired: after an outage they
+    point at a node that is gone or no longer the primary; new ones ask each listed host
+    (`target_session_attrs=read-write`, boxoffice/dburl.py)."""
+    p = engine().pool
+    if p is not None:
+        await p.expire_connections()
+
+
+def _takes_writes(connection: asyncpg.Connection) -> bool:
+    # Postgres >= 14 reports both settings at connect and whenever a reload changes them, so a
+    # primary fenced (default_transaction_read_only = on) since this connection was made is
+    # seen here without a round trip (25006 from the first write covers the rest)
+    settings = connection.get_settings()
+    return (getattr(settings, "default_transaction_read_only", "off") != "on"
+            and getattr(settings, "in_hot_standby", "off") != "on")
+
+
 class _SerializableTransaction(PostgresTransaction):
-    """A Piccolo transaction at BOOKING_ISOLATION (SERIALIZABLE by default) whose exit cannot
-    leak the connection or context."""
+    """A Piccolo transaction at BOOKING_ISOLATION (SERIALIZABLE by default) whose entry and exit
+    cannot leak the connection or context, and that knows whether its COMMIT went out."""
+
+    commit_sent = False
+
+    async def __aenter__(self) -> _SerializableTransaction:
+        # Piccolo's own keeps the pooled connection when BEGIN fails (a connection that died in
+        # the pool): every failover would shrink the pool for good
+        self.connection = await self.get_connection()
+        try:
+            if not _takes_writes(self.connection):
+                raise NotWritable("the server this pooled connection reaches takes no writes")
+            await self.begin()
+        except BaseException:
+            await self._release()
+            raise
+        self.context = self.engine.current_transaction.set(self)
+        return self
 
     async def begin(self) -> None:
         isolation = get_settings().booking_isolation
         self.transaction = self.connection.transaction(isolation=isolation)  # type: ignore[arg-type]
         await self.transaction.start()  # lock_timeout is a session setting (piccolo_conf)
+
+    async def commit(self) -> None:
+        self.commit_sent = True  # from here on a lost connection leaves the outcome unknown
+        await super().commit()
+
+    async def _release(self) -> None:
+        if self.engine.pool:
+            await self.engine.pool.release(self.connection)
+        else:
+            await self.connection.close()
 
     async def __aexit__(self, exception_type, exception, traceback) -> bool:  # type: ignore[no-untyped-def]
         try:
@@ -126,10 +191,7 @@ class _SerializableTransaction(PostgresTransaction):
                 await self.commit()
         finally:
             try:
-                if self.engine.pool:
-                    await self.engine.pool.release(self.connection)
-                else:
-                    await self.connection.close()
+                await self._release()
             finally:
                 self.engine.current_transaction.reset(self.context)
         return exception is None
@@ -149,9 +211,11 @@ async def serializable(
     if eng.current_transaction.get() is not None:
         raise TransactionNestingError("serializable() must not run inside another transaction")
     attempts = (retries if retries is not None else get_settings().serialization_retries) + 1
-    for attempt in range(attempts):
+    attempt = outages = 0
+    while True:
+        txn = _SerializableTransaction(eng, allow_nested=False)
         try:
-            async with _SerializableTransaction(eng, allow_nested=False) as txn:
+            async with txn:
                 result = await fn(txn.connection)
             metrics.inc("txn_commits_total")
             return result
@@ -166,7 +230,25 @@ async def serializable(
                 raise RetriesExhausted(str(exc)) from exc
             # full jitter, growing: spreads colliding requests apart
             await asyncio.sleep(random.uniform(0, 0.004 * (2 ** min(attempt, 6))))
+            attempt += 1
         except asyncpg.exceptions.LockNotAvailableError as exc:
             metrics.inc("txn_lock_timeouts_total")
             raise LockTimeout(str(exc)) from exc
-    raise AssertionError("unreachable")
+        except Exception as exc:
+            if not is_unavailable(exc):
+                raise
+            # the connection, or the node it reached, is gone or no longer the primary
+            await drop_connections()
+            kind = "read-only" if is_read_only(exc) else type(exc).__name__
+            if txn.commit_sent:
+                metrics.inc("txn_commit_outcome_unknown_total")
+                log.warning("transaction cut during COMMIT (%s: %s): outcome unknown, not retried",
+                            kind, exc)
+                raise CommitOutcomeUnknown(f"connection lost during COMMIT ({kind})") from exc
+            if outages >= len(OUTAGE_RETRY_DELAYS):
+                metrics.inc("txn_outage_retries_exhausted_total")
+                raise
+            metrics.inc("txn_outage_retries_total")
+            log.warning("transaction cut before COMMIT (%s: %s): retrying", kind, exc)
+            await asyncio.sleep(OUTAGE_RETRY_DELAYS[outages])
+            outages += 1
