@@ -19,7 +19,7 @@
   are dropped so new ones find the primary; past that the error goes out (TRY_AGAIN). A
   connection lost *after* COMMIT went out leaves the outcome unknown: never run again (that
   could apply it twice), `CommitOutcomeUnknown` (TRY_AGAIN) instead; the booking rules answer
-  the client's retry (docs/scaling.md, "Requests a failover cuts").
+  the client's retry (README, "Primary failover").
 """
 
 from __future__ import annotations
