@@ -15,8 +15,9 @@
   attempt in a fresh transaction on a fresh connection,
 - survives a failover: a transaction cut by an outage (connection lost, no writable host, the
   node fenced read-only or demoted) *before its COMMIT went out* never committed, so it is run
-  again a few times within about a second (OUTAGE_RETRY_DELAYS), after the pool's connections
-  are dropped so new ones find the primary; past that the error goes out (TRY_AGAIN). A
+  again a few times within about a second (OUTAGE_RETRY_DELAYS, at most 2 s in all), after the
+  pool's connections are dropped so new ones find the primary; past that the error goes out
+  (TRY_AGAIN). A
   connection lost *after* COMMIT went out leaves the outcome unknown: never run again (that
   could apply it twice), `CommitOutcomeUnknown` (TRY_AGAIN) instead; the booking rules answer
   the client's retry (README, "Primary failover").
@@ -27,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -62,8 +64,10 @@ RETRYABLE = (
 
 # Pauses before running again a transaction an outage cut before its COMMIT (~1 s in all: a
 # promoted standby takes writes within that on a local network; a failover manager's own
-# detection takes longer, and those requests answer TRY_AGAIN).
+# detection takes longer, and those requests answer TRY_AGAIN). The budget bounds the whole
+# while, connects included (each may take up to dburl's 5 s on an unreachable host).
 OUTAGE_RETRY_DELAYS = (0.1, 0.3, 0.6)
+OUTAGE_RETRY_BUDGET_SECONDS = 2.0
 
 
 class TransactionNestingError(RuntimeError):
@@ -212,6 +216,7 @@ async def serializable(
         raise TransactionNestingError("serializable() must not run inside another transaction")
     attempts = (retries if retries is not None else get_settings().serialization_retries) + 1
     attempt = outages = 0
+    outage_since = 0.0
     while True:
         txn = _SerializableTransaction(eng, allow_nested=False)
         try:
@@ -245,7 +250,10 @@ async def serializable(
                 log.warning("transaction cut during COMMIT (%s: %s): outcome unknown, not retried",
                             kind, exc)
                 raise CommitOutcomeUnknown(f"connection lost during COMMIT ({kind})") from exc
-            if outages >= len(OUTAGE_RETRY_DELAYS):
+            if outages == 0:
+                outage_since = time.monotonic()
+            if (outages >= len(OUTAGE_RETRY_DELAYS) or time.monotonic() - outage_since
+                    + OUTAGE_RETRY_DELAYS[outages] > OUTAGE_RETRY_BUDGET_SECONDS):
                 metrics.inc("txn_outage_retries_exhausted_total")
                 raise
             metrics.inc("txn_outage_retries_total")
