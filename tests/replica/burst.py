@@ -1,6 +1,8 @@
-"""A reserve+confirm burst through a real API process across a primary's crash, and the check
-that every booking `confirm` returned survived it. Shared by the failover tests (a hand-promoted
-standby, tests/replica/test_failover.py; pg_auto_failover, tests/replica/test_auto_failover.py).
+"""A reserve+confirm burst through a real API process across a primary's crash, and the checks
+that every booking `confirm` returned survived it, that nothing is half-done, and that every
+request the crash cut (and every one after it) answered with data or a coded TRY_AGAIN. Shared
+by the failover tests (a hand-promoted standby, tests/replica/test_failover.py; pg_auto_failover,
+tests/replica/test_auto_failover.py).
 """
 
 from __future__ import annotations
@@ -173,7 +175,8 @@ async def burst_across_crash(booking: Booking, database_url: str, crash: Callabl
             body = await post(client, url, "confirm", headers, confirm)
             if body is None:  # the confirm's answer was lost: the seats may be sold
                 return True
-            if [e["extensions"]["code"] for e in body.get("errors") or []] != ["TRY_AGAIN"]:
+            codes = [(e.get("extensions") or {}).get("code") for e in body.get("errors") or []]
+            if codes != ["TRY_AGAIN"]:
                 if tries:
                     result.confirms_retried += 1
                     result.confirms_retried_booked += not body.get("errors") and (

@@ -7,7 +7,9 @@ alone once it is gone). An API process runs with a `DATABASE_URL` listing both n
 `target_session_attrs=read-write`. Fans reserve and confirm in a burst; mid-burst node1 is lost
 like a machine (its keeper, its Postgres and every backend get SIGKILL). Nobody promotes by hand:
 the monitor notices, and pg_auto_failover promotes node2. Every booking `confirm` returned must
-be on node2, and the first booking after the crash must come within 15 s (the monitor's timeouts
+be on node2, nothing may be half-done, every request the crash cut (and every one after it)
+must answer with data or a coded TRY_AGAIN (never INTERNAL_SERVER_ERROR or a bare 500), and the
+first booking after the crash must come within 15 s (the monitor's timeouts
 are tuned for it, see tests/pgautofailover.py; with the defaults a failover takes ~50 s).
 """
 
