@@ -14,7 +14,15 @@
   (boxoffice/engine.py's `run_querystring`),
 - retries serialization failures, deadlocks and 53200 (see RETRYABLE) a bounded number of
   times with jitter, each
-  attempt in a fresh transaction on a fresh connection.
+  attempt in a fresh transaction on a fresh connection,
+- survives a failover: a transaction cut by an outage (connection lost, no writable host, the
+  node fenced read-only or demoted) *before its COMMIT went out* never committed, so it is run
+  again a few times within about a second (OUTAGE_RETRY_DELAYS, at most 2 s in all), after the
+  pool's connections are dropped so new ones find the primary; past that the error goes out
+  (TRY_AGAIN). A
+  connection lost *after* COMMIT went out leaves the outcome unknown: never run again (that
+  could apply it twice), `CommitOutcomeUnknown` (TRY_AGAIN) instead; the booking rules answer
+  the client's retry (README, "Primary failover").
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -32,6 +41,7 @@ from piccolo.engine.postgres import PostgresEngine
 
 from boxoffice import metrics, replica
 from boxoffice.engine import configure_engine, get_engine, transaction_connection
+from boxoffice.outage import NotWritable, is_read_only, is_unavailable
 from boxoffice.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -55,8 +65,23 @@ RETRYABLE = (
 )
 
 
+# Pauses before running again a transaction an outage cut before its COMMIT (~1 s in all: a
+# promoted standby takes writes within that on a local network; a failover manager's own
+# detection takes longer, and those requests answer TRY_AGAIN). The budget bounds the whole
+# while, connects included (each may take up to dburl's 5 s on an unreachable host).
+OUTAGE_RETRY_DELAYS = (0.1, 0.3, 0.6)
+OUTAGE_RETRY_BUDGET_SECONDS = 2.0
+
+
 class TransactionNestingError(RuntimeError):
     pass
+
+
+class CommitOutcomeUnknown(RuntimeError):
+    """The connection was lost after COMMIT went out: the transaction may or may not have
+    committed, so it is not run again. Raised from the connection error, so it answers
+    TRY_AGAIN (boxoffice/outage.py); the client's retry is answered by the booking rules (the
+    same idempotency key returns the stored confirm result; a hold is never made twice)."""
 
 
 class Busy(RuntimeError):
@@ -115,6 +140,24 @@ def read_pool() -> asyncpg.Pool:
 _IN_TRANSACTION: ContextVar[bool] = ContextVar("boxoffice_in_transaction", default=False)
 
 
+async def drop_connections() -> None:
+    """Close every pooled connection as it is next released or acquired: after an outage they
+    point at a node that is gone or no longer the primary; new ones ask each listed host
+    (`target_session_attrs=read-write`, boxoffice/dburl.py)."""
+    p = engine().pool
+    if p is not None:
+        await p.expire_connections()
+
+
+def _takes_writes(connection: asyncpg.Connection) -> bool:
+    # Postgres >= 14 reports both settings at connect and whenever a reload changes them, so a
+    # primary fenced (default_transaction_read_only = on) since this connection was made is
+    # seen here without a round trip (25006 from the first write covers the rest)
+    settings = connection.get_settings()
+    return (getattr(settings, "default_transaction_read_only", "off") != "on"
+            and getattr(settings, "in_hot_standby", "off") != "on")
+
+
 def in_transaction() -> bool:
     """Whether this task is inside serializable()'s or read_committed()'s transaction."""
     return _IN_TRANSACTION.get()
@@ -155,19 +198,27 @@ async def serializable(
     attempts = (retries if retries is not None else get_settings().serialization_retries) + 1
     isolation = get_settings().booking_isolation
     token = _IN_TRANSACTION.set(True)
+    attempt = outages = 0
+    outage_since = 0.0
     try:
-        for attempt in range(attempts):
+        while True:
+            commit_sent = False
             try:
                 # asyncpg's own context managers, not Piccolo's transaction: the connection
-                # goes back to the pool (rolled back if need be) whatever COMMIT does;
+                # goes back to the pool (rolled back if need be) whatever BEGIN or COMMIT do;
                 # lock_timeout is a session setting (boxoffice/dburl.py)
-                async with pool().acquire() as conn, conn.transaction(
-                        isolation=isolation):  # type: ignore[arg-type]
-                    joined = transaction_connection.set(conn)
-                    try:
-                        result = await fn(conn)
-                    finally:
-                        transaction_connection.reset(joined)
+                async with pool().acquire() as conn:
+                    if not _takes_writes(conn):
+                        raise NotWritable("the server of this pooled connection takes no writes")
+                    async with conn.transaction(isolation=isolation):  # type: ignore[arg-type]
+                        joined = transaction_connection.set(conn)
+                        try:
+                            result = await fn(conn)
+                        finally:
+                            transaction_connection.reset(joined)
+                        # leaving the block sends COMMIT: from here a lost connection leaves
+                        # the outcome unknown
+                        commit_sent = True
                 metrics.inc("txn_commits_total")
                 return result
             except RETRYABLE as exc:
@@ -181,9 +232,30 @@ async def serializable(
                     raise RetriesExhausted(str(exc)) from exc
                 # full jitter, growing: spreads colliding requests apart
                 await asyncio.sleep(random.uniform(0, 0.004 * (2 ** min(attempt, 6))))
+                attempt += 1
             except asyncpg.exceptions.LockNotAvailableError as exc:
                 metrics.inc("txn_lock_timeouts_total")
                 raise LockTimeout(str(exc)) from exc
+            except Exception as exc:
+                if not is_unavailable(exc):
+                    raise
+                # the connection, or the node it reached, is gone or no longer the primary
+                await drop_connections()
+                kind = "read-only" if is_read_only(exc) else type(exc).__name__
+                if commit_sent:
+                    metrics.inc("txn_commit_outcome_unknown_total")
+                    log.warning("transaction cut during COMMIT (%s: %s): outcome unknown, "
+                                "not retried", kind, exc)
+                    raise CommitOutcomeUnknown(f"connection lost during COMMIT ({kind})") from exc
+                if outages == 0:
+                    outage_since = time.monotonic()
+                if (outages >= len(OUTAGE_RETRY_DELAYS) or time.monotonic() - outage_since
+                        + OUTAGE_RETRY_DELAYS[outages] > OUTAGE_RETRY_BUDGET_SECONDS):
+                    metrics.inc("txn_outage_retries_exhausted_total")
+                    raise
+                metrics.inc("txn_outage_retries_total")
+                log.warning("transaction cut before COMMIT (%s: %s): retrying", kind, exc)
+                await asyncio.sleep(OUTAGE_RETRY_DELAYS[outages])
+                outages += 1
     finally:
         _IN_TRANSACTION.reset(token)
-    raise AssertionError("unreachable")

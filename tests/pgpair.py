@@ -78,6 +78,16 @@ class PgNode:
     def pid(self) -> int:
         return int((self.data / "postmaster.pid").read_text().split()[0])
 
+    def psql(self, *commands: str, db: str = "postgres") -> str:
+        """Run SQL commands with psql (synchronously: usable from a test's crash callback)."""
+        out = subprocess.run(_as_postgres([
+            str(BIN / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d",
+            db, "-Atq", "-v", "ON_ERROR_STOP=1", *(a for c in commands for a in ("-c", c))]),
+            capture_output=True, text=True, timeout=30, check=False)
+        if out.returncode != 0:
+            raise RuntimeError(f"psql failed: {out.stderr[-2000:]}")
+        return out.stdout.strip()
+
     async def fetchval(self, sql: str, db: str = "postgres") -> object:
         conn = await asyncpg.connect(self.url(db), timeout=5)
         try:

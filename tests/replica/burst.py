@@ -1,6 +1,8 @@
-"""A reserve+confirm burst through a real API process across a primary's crash, and the check
-that every booking `confirm` returned survived it. Shared by the failover tests (a hand-promoted
-standby, tests/replica/test_failover.py; pg_auto_failover, tests/replica/test_auto_failover.py).
+"""A reserve+confirm burst through a real API process across a primary's crash, and the checks
+that every booking `confirm` returned survived it, that nothing is half-done, and that every
+request the crash cut (and every one after it) answered with data or a coded TRY_AGAIN. Shared
+by the failover tests (a hand-promoted standby, tests/replica/test_failover.py; pg_auto_failover,
+tests/replica/test_auto_failover.py).
 """
 
 from __future__ import annotations
@@ -8,13 +10,16 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx2
@@ -25,6 +30,7 @@ from tests.realtime.support import uvicorn
 
 BIN = str(Path(sys.executable).parent / "boxoffice")
 USERS = 400
+CONFIRM_TRIES = 50  # a confirm answered TRY_AGAIN is retried under its key, 0.2 s apart
 ROWS, SEATS_PER_ROW = 20, 30
 
 
@@ -66,10 +72,26 @@ def prepare(database_url: str, tmp_path: Path) -> Booking:
     return Booking(show_id, key, tokens)
 
 
+@dataclass(frozen=True)
+class Answer:
+    """One request of the burst and how it was answered."""
+    op: str  # reserve | confirm
+    sent: float
+    answered: float
+    kind: str  # data | TRY_AGAIN | <another code> | bare <status> | transport
+    detail: str
+    http_status: int | None = None
+    retry_after: str | None = None
+
+
 @dataclass
 class BurstResult:
     confirmed: dict[str, list[str]] = field(default_factory=dict)  # booking id -> seats
     failures: list[tuple[float, str]] = field(default_factory=list)
+    answers: list[Answer] = field(default_factory=list)
+    server_log: str = ""
+    confirms_retried: int = 0  # answered TRY_AGAIN, then retried under the same key
+    confirms_retried_booked: int = 0  # … and the retry returned the booking
     before_kill: int = 0
     killed_at: float | None = None
     recovered_at: float | None = None  # the first booking reserved and confirmed after it
@@ -84,6 +106,15 @@ class BurstResult:
         assert self.killed_at is not None
         return [f[1] for f in self.failures if f[0] >= self.killed_at]
 
+    def cut(self) -> list[Answer]:
+        """The requests in flight when the crash came."""
+        assert self.killed_at is not None
+        return [a for a in self.answers if a.sent < self.killed_at <= a.answered]
+
+    def since_kill(self) -> list[Answer]:
+        assert self.killed_at is not None
+        return [a for a in self.answers if a.answered >= self.killed_at]
+
 
 async def burst_across_crash(booking: Booking, database_url: str, crash: Callable[[], None],
                              *, fans: int = 6, give_up_after: float = 60) -> BurstResult:
@@ -95,27 +126,66 @@ async def burst_across_crash(booking: Booking, database_url: str, crash: Callabl
     tokens = iter(booking.tokens)
     result = BurstResult()
 
+    async def post(client: httpx2.AsyncClient, url: str, op: str, headers: dict[str, str],
+                   payload: dict[str, object]) -> dict[str, Any] | None:
+        """POST one operation and record how it was answered; the JSON body, or None when
+        there is none (no answer, or not GraphQL's JSON)."""
+        sent = time.monotonic()
+        try:
+            resp = await client.post(url, headers=headers, json=payload)
+        except httpx2.HTTPError as exc:
+            result.answers.append(Answer(op, sent, time.monotonic(), "transport", repr(exc)))
+            result.failures.append((time.monotonic(), repr(exc)))
+            return None
+        answered = time.monotonic()
+        try:
+            body: dict[str, Any] = resp.json()
+        except ValueError:
+            result.answers.append(Answer(op, sent, answered, f"bare {resp.status_code}",
+                                         resp.text[:200], resp.status_code))
+            result.failures.append((answered, f"{resp.status_code} {resp.text[:200]}"))
+            return None
+        errors = body.get("errors") or []
+        if errors:
+            codes = sorted({str((e.get("extensions") or {}).get("code")) for e in errors})
+            kind = ",".join(codes)
+        else:
+            kind = "data"
+        result.answers.append(Answer(op, sent, answered, kind, str(body)[:200],
+                                     resp.status_code, resp.headers.get("retry-after")))
+        return body
+
     async def one(client: httpx2.AsyncClient, url: str, token: str, wanted: list[str]) -> bool:
         """One fan's reserve and confirm; False when the reserve should be retried as it was
         (the API said try again, or no answer came), True when this fan is done."""
         headers = {"X-API-Key": booking.key, "Authorization": f"Bearer {token}"}
         started = time.monotonic()
-        try:
-            resp = await client.post(url, headers=headers, json={"query": RESERVE, "variables": {
-                "input": {"showId": str(booking.show_id), "seats": wanted}}})
-        except httpx2.HTTPError as exc:
-            result.failures.append((time.monotonic(), repr(exc)))
+        body = await post(client, url, "reserve", headers, {"query": RESERVE, "variables": {
+            "input": {"showId": str(booking.show_id), "seats": wanted}}})
+        if body is None:
             return False
-        body = resp.json()
         if body.get("errors") or body["data"]["reserve"]["__typename"] != "Reservation":
             result.failures.append((time.monotonic(), str(body)[:200]))
             # a refusal (the seats went to an earlier attempt whose answer was lost) is final
             return not body.get("errors")
         rid = body["data"]["reserve"]["id"]
-        resp = await client.post(url, headers=headers, json={"query": CONFIRM, "variables": {
-            "input": {"reservationId": rid, "paymentToken": "tok_visa",
-                      "idempotencyKey": f"fo-{rid}"}}})
-        body = resp.json()
+        confirm: dict[str, object] = {"query": CONFIRM, "variables": {"input": {
+            "reservationId": rid, "paymentToken": "tok_visa", "idempotencyKey": f"fo-{rid}"}}}
+        for tries in range(CONFIRM_TRIES):
+            body = await post(client, url, "confirm", headers, confirm)
+            if body is None:  # the confirm's answer was lost: the seats may be sold
+                return True
+            codes = [(e.get("extensions") or {}).get("code") for e in body.get("errors") or []]
+            if codes != ["TRY_AGAIN"]:
+                if tries:
+                    result.confirms_retried += 1
+                    result.confirms_retried_booked += not body.get("errors") and (
+                        body["data"]["confirm"]["__typename"] == "Booking")
+                break
+            # as a careful client does: the same key again (a confirm whose COMMIT the crash
+            # cut may have booked: the key returns that booking, never a second one)
+            result.failures.append((time.monotonic(), str(body)[:200]))
+            await asyncio.sleep(0.2)
         if body.get("errors") or body["data"]["confirm"]["__typename"] != "Booking":
             result.failures.append((time.monotonic(), str(body)[:200]))
             return True
@@ -144,11 +214,7 @@ async def burst_across_crash(booking: Booking, database_url: str, crash: Callabl
                         fan = fan or (next(tokens), [next(seats), next(seats)])
                     except StopIteration:  # out of fans or seats
                         return
-                    try:
-                        finished = await one(client, server.http, *fan)
-                    except httpx2.HTTPError as exc:
-                        result.failures.append((time.monotonic(), repr(exc)))
-                        finished = True  # the confirm's answer was lost: the seats may be sold
+                    finished = await one(client, server.http, *fan)
                     if finished:
                         fan = None
                     else:  # as a client told "briefly unavailable; please retry" would
@@ -162,6 +228,7 @@ async def burst_across_crash(booking: Booking, database_url: str, crash: Callabl
             result.killed_at = time.monotonic()
             crash()
             await asyncio.gather(*loops)
+        result.server_log = server.log.read_text(errors="replace")
     return result
 
 
@@ -191,3 +258,46 @@ async def assert_nothing_lost(result: BurstResult, show_id: int, new_primary_url
         assert await audit_show(show_id, conn) == []
     finally:
         await conn.close()
+
+
+def server_exceptions(log: str) -> Counter[str]:
+    """What the API process logged about the outage: transactions run again (`retried <type>`)
+    or cut during COMMIT (`commit-unknown <type>`) by boxoffice.db, errors answered TRY_AGAIN
+    (`TRY_AGAIN <type>`), unexpected errors (`INTERNAL`)."""
+    found: Counter[str] = Counter()
+    patterns = {"retried": r"transaction cut before COMMIT \(([\w-]+):",
+                "commit-unknown": r"transaction cut during COMMIT \(([\w-]+):",
+                "TRY_AGAIN": r"dependency unavailable \((\w+):"}
+    for label, pattern in patterns.items():
+        for m in re.finditer(pattern, log):
+            found[f"{label} {m.group(1)}"] += 1
+    found["INTERNAL"] = log.count("unexpected error in")
+    return +found
+
+
+def answers_summary(result: BurstResult) -> str:
+    cut = Counter(f"{a.op} {a.kind}" for a in result.cut())
+    since = Counter(a.kind for a in result.since_kill())
+    return (f"{len(result.cut())} requests cut by the crash: {dict(cut)}; answers since the kill: "
+            f"{dict(since)}; confirms answered TRY_AGAIN and retried under their key: "
+            f"{result.confirms_retried}, {result.confirms_retried_booked} of them booked; "
+            f"server logged {dict(server_exceptions(result.server_log))}")
+
+
+def assert_cut_requests_answered_well(result: BurstResult) -> None:
+    """Every request the crash cut, and every one after it, answered with data (a booking, a
+    hold, a refusal) or a coded TRY_AGAIN — HTTP 503 with Retry-After for an outage, 200 for
+    contention or a payment still in flight: never INTERNAL_SERVER_ERROR, a bare 500 or no
+    answer."""
+    assert result.cut(), "no request was in flight at the crash: nothing was tested"
+
+    def well(a: Answer) -> bool:
+        if a.kind == "data":
+            return a.http_status == 200
+        if a.kind == "TRY_AGAIN":
+            return a.http_status == 200 or (a.http_status == 503 and bool(a.retry_after))
+        return False
+
+    bad = [a for a in result.since_kill() if not well(a)]
+    assert bad == [], (f"{len(bad)} requests answered neither data nor TRY_AGAIN: {bad[:5]}\n"
+                       f"{answers_summary(result)}")

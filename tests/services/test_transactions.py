@@ -8,6 +8,8 @@ atomic transaction and that nothing is left behind.
 
 from __future__ import annotations
 
+import asyncio
+
 import asyncpg
 import pytest
 
@@ -146,4 +148,86 @@ async def test_piccolo_queries_inside_a_transaction_run_on_its_connection(probe)
             assert await conn.fetchval("SELECT v FROM probe WHERE k = 'y'") == 2
             raise Abort
     assert await db.pool().fetchval("SELECT count(*) FROM probe WHERE k = 'y'") == 0
+    assert not db.in_transaction()
+
+
+async def test_a_transaction_cut_before_commit_runs_again_once(probe):
+    """The connection dies mid-transaction (as in a failover): the server rolled the attempt
+    back, so it is run again on a new connection, and its write is there exactly once."""
+    pids: list[int] = []
+
+    async def work(conn: asyncpg.Connection) -> str:
+        pids.append(await conn.fetchval("SELECT pg_backend_pid()"))
+        await conn.execute("INSERT INTO probe VALUES ('a', $1)", len(pids))
+        if len(pids) == 1:
+            await conn.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+        return "done"
+
+    assert await serializable(work) == "done"
+    assert len(pids) == 2 and pids[0] != pids[1]
+    assert [tuple(r) for r in await db.pool().fetch("SELECT k, v FROM probe")] == [("a", 2)]
+    assert not db.in_transaction()
+
+
+async def test_a_transaction_refused_as_read_only_runs_again_on_a_new_connection(probe):
+    """25006 (the node was fenced or came back a standby): nothing was written; the pool's
+    connections are dropped and the transaction runs again on a new one."""
+    pids: list[int] = []
+
+    async def work(conn: asyncpg.Connection) -> None:
+        pids.append(await conn.fetchval("SELECT pg_backend_pid()"))
+        if len(pids) == 1:
+            await conn.execute("SET TRANSACTION READ ONLY")
+        await conn.execute("INSERT INTO probe VALUES ('r', $1)", len(pids))
+
+    await serializable(work)
+    assert len(pids) == 2 and pids[0] != pids[1]
+    assert [tuple(r) for r in await db.pool().fetch("SELECT k, v FROM probe")] == [("r", 2)]
+    # the first connection was closed on release (expired), not kept in the pool
+    assert await db.pool().fetchval(
+        "SELECT count(*) FROM pg_stat_activity WHERE pid = $1", pids[0]) == 0
+
+
+async def test_a_connection_lost_during_commit_is_not_run_again(probe):
+    """Lost after COMMIT went out, the outcome is unknown: running the transaction again could
+    apply it twice, so it answers TRY_AGAIN (an outage) and `fn` ran once. A deferred trigger
+    holds the COMMIT while another session terminates the backend."""
+    from boxoffice.db import CommitOutcomeUnknown
+    from boxoffice.outage import is_unavailable
+
+    await db.pool().execute("""
+        CREATE FUNCTION probe_slow_commit() RETURNS trigger LANGUAGE plpgsql AS
+        $$ BEGIN PERFORM pg_sleep(2); RETURN NULL; END $$;
+        CREATE CONSTRAINT TRIGGER probe_slow AFTER INSERT ON probe DEFERRABLE INITIALLY DEFERRED
+        FOR EACH ROW EXECUTE FUNCTION probe_slow_commit()""")
+    other = await asyncpg.connect(dsn=db.engine().config["dsn"])
+    calls = 0
+
+    async def work(conn: asyncpg.Connection) -> None:
+        nonlocal calls
+        calls += 1
+        pid = await conn.fetchval("SELECT pg_backend_pid()")
+        await conn.execute("INSERT INTO probe VALUES ('c', 1)")
+
+        async def terminate_during_commit() -> None:
+            for _ in range(100):  # until the COMMIT sits in the deferred trigger
+                await asyncio.sleep(0.05)
+                if await other.fetchval("SELECT wait_event = 'PgSleep' FROM pg_stat_activity "
+                                        "WHERE pid = $1", pid):
+                    await other.execute("SELECT pg_terminate_backend($1)", pid)
+                    return
+
+        tasks.append(asyncio.create_task(terminate_during_commit()))
+
+    tasks: list[asyncio.Task[None]] = []
+    try:
+        with pytest.raises(CommitOutcomeUnknown) as raised:
+            await serializable(work)
+        await asyncio.gather(*tasks)
+    finally:
+        await other.close()
+        await db.pool().execute("DROP TRIGGER probe_slow ON probe; "
+                                "DROP FUNCTION probe_slow_commit()")
+    assert calls == 1
+    assert is_unavailable(raised.value)
     assert not db.in_transaction()
