@@ -108,6 +108,8 @@ async def _deliver(channels: dict[str, Channel], settings: Settings,
         sem = asyncio.Semaphore(SEND_CONCURRENCY)
 
         async def bounded(row: dict[str, Any]) -> Attempt:
+            # a task of its own (gather), spawned inside the claim: a send is not part of it
+            db.detach_from_transaction()
             async with sem:
                 return await _attempt(channels, settings, row)
 
