@@ -163,6 +163,15 @@ def in_transaction() -> bool:
     return _IN_TRANSACTION.get()
 
 
+def detach_from_transaction() -> None:
+    """Called first in a task spawned inside a transaction, which is not part of it: asyncio
+    copies the context into the task, so without this its Piccolo queries would run on the
+    transaction's connection (beside the transaction's own statements, or after it was
+    released) and serializable() would refuse to run in it. Only this task's copy changes."""
+    transaction_connection.set(None)
+    _IN_TRANSACTION.set(False)
+
+
 @asynccontextmanager
 async def read_committed() -> AsyncIterator[asyncpg.Connection]:
     """A short READ COMMITTED transaction, not retried (claims with SKIP LOCKED: the outbox).

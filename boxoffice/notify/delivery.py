@@ -3,8 +3,9 @@
 A delivery claims its rows with `FOR UPDATE SKIP LOCKED` (Piccolo's `lock_rows`) in a short
 READ COMMITTED transaction (`db.read_committed`) and keeps the lock while it sends, so two
 workers never send the same row at once; a crash rolls the claim back and the rows are sent
-by the next poll (at least once, never lost). Sends run side by side on the network; the
-transaction's connection runs one statement at a time.
+by the next poll (at least once, never lost). Sends run side by side on the network, each in
+a task detached from the claim (a channel's own queries take a pool connection: the
+transaction's runs one statement at a time).
 
 - `deliver_pending` takes first attempts (attempts = 0), oldest first, in batches;
 - a failed attempt is recorded (attempts, last_error) and the caller schedules a retry of that
@@ -108,6 +109,8 @@ async def _deliver(channels: dict[str, Channel], settings: Settings,
         sem = asyncio.Semaphore(SEND_CONCURRENCY)
 
         async def bounded(row: dict[str, Any]) -> Attempt:
+            # a task of its own (gather), spawned inside the claim: a send is not part of it
+            db.detach_from_transaction()
             async with sem:
                 return await _attempt(channels, settings, row)
 

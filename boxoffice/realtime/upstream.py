@@ -42,7 +42,10 @@ class Upstream:
         self._pubsub: PubSub = client.pubsub()
         self._on_message = on_message
         self._timeout = subscribe_timeout
-        self._channels: set[str] = set()
+        self._channels: set[str] = set()  # subscribed, confirmed by Redis
+        # SUBSCRIBE written but never confirmed (the wait timed out, or its subscriber went
+        # away meanwhile): Redis may still run it, so unsubscribe() must undo these too
+        self._unconfirmed: set[str] = set()
         self._confirmations: dict[str, asyncio.Future[None]] = {}
         self._reader: asyncio.Task[None] | None = None
         # anything read from the connection (messages, confirmations): proof it delivers, so
@@ -76,6 +79,7 @@ class Upstream:
             raise ConnectionError(f"subscribe {channel}: {reason}")
         confirmed = asyncio.get_running_loop().create_future()
         self._confirmations[channel] = confirmed
+        self._unconfirmed.add(channel)
         try:
             await asyncio.wait_for(self._pubsub.subscribe(channel), self._timeout)
             if self._reader is None:
@@ -86,12 +90,14 @@ class Upstream:
             raise ConnectionError(f"subscribe {channel} timed out") from None
         finally:
             self._confirmations.pop(channel, None)
+        self._unconfirmed.discard(channel)
         self._channels.add(channel)
 
     async def unsubscribe(self, channel: str) -> None:
-        if channel not in self._channels:
+        if channel not in self._channels and channel not in self._unconfirmed:
             return
         self._channels.discard(channel)
+        self._unconfirmed.discard(channel)
         with contextlib.suppress(Exception):  # a dead connection: nothing left to leave
             await asyncio.wait_for(self._pubsub.unsubscribe(channel), self._timeout)
 
@@ -131,3 +137,4 @@ class Upstream:
         with contextlib.suppress(BaseException):
             await asyncio.wait_for(self._client.aclose(), 2.0)
         self._channels.clear()
+        self._unconfirmed.clear()

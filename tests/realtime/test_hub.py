@@ -108,3 +108,47 @@ def test_the_upstream_uses_no_private_attributes_of_its_library() -> None:
     source = Path(upstream.__file__).read_text()
     for private in ("_backend", "_listener", "_subscribers", "_queue", "getattr("):
         assert private not in source, private
+
+
+async def test_a_subscribe_abandoned_before_redis_confirmed_it_leaves_no_subscription():
+    """A subscriber that goes away (a client disconnecting) after the hub wrote SUBSCRIBE but
+    before Redis confirmed it: Redis still runs the SUBSCRIBE, and the release that follows
+    must undo it, or the process keeps receiving (and dropping) that channel's messages for
+    the upstream's lifetime. A private Redis, paused with CLIENT PAUSE so the confirmation is
+    held back (the shared one is not paused under other tests)."""
+    from tests.realtime.support import free_port
+    from tests.realtime.test_redis_restart import redis_server
+
+    port = free_port()
+    with redis_server(port):
+        url = f"redis://127.0.0.1:{port}/0"
+        private: Redis = Redis.from_url(url)
+        hub = Hub(private, lambda: Redis.from_url(url),
+                  RealtimeConfig(heartbeat_seconds=0.2, heartbeat_timeout=10))
+        await hub.start()
+        try:
+            channel = "test:hub:abandoned"
+            entered = asyncio.Event()
+
+            async def subscriber() -> None:
+                async with hub.subscribe(channel):
+                    entered.set()
+                    await asyncio.Event().wait()
+
+            await private.execute_command("CLIENT", "PAUSE", 600, "ALL")
+            task = asyncio.create_task(subscriber())
+            await asyncio.sleep(0.2)  # SUBSCRIBE written; paused, Redis has not answered
+            assert not entered.is_set()
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            await asyncio.sleep(0.6)  # the pause is over: Redis ran what was written
+            for _ in range(50):
+                if await numsub(private, channel) == 0:
+                    break
+                await asyncio.sleep(0.02)
+            assert await numsub(private, channel) == 0
+            assert hub.stats.reconnects == 0  # undone by the release, not by a rebuild
+        finally:
+            await hub.stop()
+            await private.aclose()

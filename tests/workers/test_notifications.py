@@ -21,6 +21,7 @@ from boxoffice import db
 from boxoffice.notify import Channel, Message, Recipient
 from boxoffice.notify.delivery import deliver_pending
 from boxoffice.services.tickets import read_ticket
+from models.booking import AppUser
 from tests.api.booking_ops import CANCEL, CONFIRM, RESERVE
 from tests.factories import make_show
 from tests.workers.conftest import (
@@ -268,4 +269,38 @@ async def test_two_deliveries_at_once_send_each_row_once(api):
     # the rows one delivery holds are skipped by the other: 30 rows, 30 sends, no duplicate
     assert len(first) + len(second) == 30 and len(first) > 0 and len(second) > 0
     assert sorted(channel.sent) == sorted(set(channel.sent)) and len(channel.sent) == 30
+    assert {n["status"] for n in await notifications()} == {"SENT"}
+
+
+class DirectoryChannel(Channel):
+    """A channel that looks its recipient up in Postgres, as an SMS or push channel would (a
+    phone number, a device token: `Recipient` carries the user id)."""
+
+    name = "log"
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+        self.in_transaction: list[bool] = []
+
+    async def send(self, to: Recipient, message: Message) -> None:
+        self.in_transaction.append(db.in_transaction())
+        row = await AppUser.select(AppUser.email).where(AppUser.id == to.user_id).first()
+        assert row is not None
+        self.sent.append(row["email"])
+
+
+async def test_sends_are_not_part_of_the_claims_transaction(api):
+    """deliver_pending sends a batch side by side in tasks spawned inside its claim's READ
+    COMMITTED transaction. Those tasks inherit the context: a channel's own Piccolo query must
+    still take a pool connection, not join the claim's (one connection runs one statement at a
+    time, and the sends are not the claim)."""
+    show = await make_show()
+    tokens = [await api.token(f"dir{i}@example.com") for i in range(8)]
+    for i, token in enumerate(tokens):
+        await reserve(api, token, show.show_id, [f"A-{i + 1}"])
+    channel = DirectoryChannel()
+    done = await deliver_pending({"log": channel}, state_of(api).settings, limit=20)
+    assert [a.status for a in done] == ["SENT"] * 8, [a.error for a in done]
+    assert sorted(channel.sent) == sorted(f"dir{i}@example.com" for i in range(8))
+    assert channel.in_transaction == [False] * 8
     assert {n["status"] for n in await notifications()} == {"SENT"}
