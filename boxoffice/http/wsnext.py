@@ -55,10 +55,12 @@ def encoded_data(data: Any) -> str:
     return text
 
 
-def next_frame(operation_id: str, data: Any) -> str:
-    """`{"id":…,"type":"next","payload":{"data":…}}` as Strawberry would encode it."""
-    return ('{"id":' + encode(operation_id) + ',"type":"next","payload":{"data":'
-            + encoded_data(data) + "}}")
+def next_frame(operation_id: str, data: Any, *, shared: bool = True) -> str:
+    """`{"id":…,"type":"next","payload":{"data":…}}` as Strawberry would encode it. `shared`:
+    the data object is a seat-map event's result other subscribers hold too, so its JSON is
+    kept (encoded_data); a per-user result (queue, reservation, a query) is never kept."""
+    body = encoded_data(data) if shared else encode(data)
+    return '{"id":' + encode(operation_id) + ',"type":"next","payload":{"data":' + body + "}}"
 
 
 class Sink:
@@ -124,6 +126,7 @@ class SharedPayloadHandler(BaseGraphQLTransportWSHandler[Any, Any]):
                 or not isinstance(self.websocket, ASGIWebSocketAdapter)):
             await super().send_message(message)
             return
-        await self.send_text(next_frame(message["id"], payload["data"]))
+        await self.send_text(next_frame(message["id"], payload["data"],
+                                        shared=event is not None))
         if sink is not None and event is not None:
             sink.keep(event, payload["data"])

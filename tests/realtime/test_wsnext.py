@@ -33,3 +33,15 @@ def test_the_same_object_is_encoded_once(monkeypatch) -> None:
     # an equal but distinct object (another event) is encoded on its own
     wsnext.next_frame("x", {"seatMap": {"version": 1}})
     assert sum(1 for c in calls if isinstance(c, dict)) == 2
+
+
+def test_a_per_user_result_is_never_kept() -> None:
+    """Queue, reservation and query results are one user's: encoded for that frame only, so
+    the cache never retains them nor pushes shared seat-map entries out."""
+    mine = {"queue": {"position": 3, "offer": None}}
+    frame = wsnext.next_frame("op-9", mine, shared=False)
+    assert frame == json.dumps({"id": "op-9", "type": "next", "payload": {"data": mine}},
+                               separators=(",", ":"))
+    assert all(entry[0] is not mine for entry in wsnext._ENCODED.values())
+    wsnext.next_frame("op-9", mine)  # a shared one is kept
+    assert any(entry[0] is mine for entry in wsnext._ENCODED.values())
