@@ -22,6 +22,7 @@ import random
 import signal
 import tempfile
 import time
+from collections.abc import Awaitable
 from dataclasses import replace
 from pathlib import Path
 
@@ -187,7 +188,9 @@ async def main() -> None:
     await asyncio.gather(cron(), fans(), fans())
     await room.advance_active_rooms(deps)
     elapsed = time.monotonic() - opened
-    admitted = int(await redis.hget(room.state_key(show_id), "popped") or 0)
+    popped = redis.hget(room.state_key(show_id), "popped")  # stubs: sync-or-async reply
+    assert isinstance(popped, Awaitable), "a redis.asyncio command returns an awaitable"
+    admitted = int(await popped or 0)
     measured = (admitted - 1) / elapsed  # one fan is admitted at the opening instant
     print(f"   admitted {admitted} in {elapsed:.2f} s: {measured:.2f}/s against "
           f"{args.rate:g}/s configured ({(measured / args.rate - 1) * 100:+.1f} %)")

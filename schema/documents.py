@@ -148,8 +148,9 @@ class DocumentGate(SchemaExtension):
 
     def on_validate(self) -> Iterator[None]:
         ctx = self.execution_context
-        if getattr(self, "_early", None) is not None:
-            ctx.pre_execution_errors = [self._early]
+        early: GraphQLError | None = getattr(self, "_early", None)  # set by on_parse
+        if early is not None:
+            ctx.pre_execution_errors = [early]
             yield
             return
         entry = CACHE.get(self._key())

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from typing import Protocol, runtime_checkable
 
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
@@ -29,6 +30,13 @@ QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
 MASKED_MESSAGE = "Unexpected error."
 
 log = logging.getLogger("boxoffice.graphql")
+
+
+@runtime_checkable
+class _WithErrors(Protocol):
+    """An answer with errors of its own (a subsequent incremental payload has none)."""
+
+    errors: list[GraphQLError] | None
 
 
 def _is_unexpected(error: GraphQLError) -> bool:
@@ -60,10 +68,9 @@ class ErrorCodes(SchemaExtension):
         yield
 
     def _answer(self, result: object) -> None:
-        errors = getattr(result, "errors", None)
-        if errors:
+        if isinstance(result, _WithErrors) and result.errors:
             # a new list: the one on the execution context stays what execution produced
-            result.errors = [self._coded(e) for e in errors]  # type: ignore[union-attr]
+            result.errors = [self._coded(e) for e in result.errors]
 
     def _coded(self, error: GraphQLError) -> GraphQLError:
         if _is_unexpected(error):

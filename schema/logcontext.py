@@ -21,7 +21,7 @@ def reservation_argument(op: OperationDefinitionNode, variables: dict[str, Any])
     for sel in op.selection_set.selections:
         if not isinstance(sel, FieldNode):
             continue
-        for arg in sel.arguments:
+        for arg in sel.arguments or ():  # None on a node built without arguments
             name = arg.name.value
             if name == "reservationId" or (name == "id" and sel.name.value in _RESERVATION_FIELDS):
                 return value_from_ast_untyped(arg.value, variables)

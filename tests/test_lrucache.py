@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from cachetools import LRUCache
+
 from boxoffice.lrucache import bounded, clear_all
 from boxoffice.services import seatcache as sc
 from resolvers import subscriptions
 
 
 def test_a_full_cache_evicts_the_least_recently_used_entry_only() -> None:
-    cache = bounded(3)
+    cache: LRUCache[int, str] = bounded(3)
     for show in (1, 2, 3):
         cache[show] = f"event {show}"
     assert cache.get(1) == "event 1"  # a read makes it recent
@@ -20,11 +22,12 @@ def test_a_full_cache_evicts_the_least_recently_used_entry_only() -> None:
 
 def test_subscription_memos_keep_the_event_being_fanned_out_when_full() -> None:
     memo = subscriptions._SNAPSHOTS
-    assert memo.maxsize > 0
-    for show in range(memo.maxsize + 10):  # more shows than it holds
+    maxsize = memo.maxsize  # a float in the cachetools stubs
+    assert isinstance(maxsize, int) and maxsize > 0, f"not a bounded memo: {maxsize}"
+    for show in range(maxsize + 10):  # more shows than it holds
         memo[show] = (None, show)  # type: ignore[assignment]
         assert memo.get(0) is not None  # show 0 keeps being read, as during a fan-out
-    assert len(memo) == memo.maxsize and 0 in memo
+    assert len(memo) == maxsize and 0 in memo
     memo.clear()
 
 

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -87,13 +87,13 @@ class Process:
             self.log.unlink(missing_ok=True)
 
 
-def child_env(env: dict[str, str | None] | None) -> dict[str, str]:
+def child_env(env: Mapping[str, str | None] | None) -> dict[str, str]:
     """os.environ + BASE_ENV + `env`, where a None value removes the variable."""
     merged = {**os.environ, **BASE_ENV, **(env or {})}
     return {k: v for k, v in merged.items() if v is not None}
 
 
-def spawn(args: list[str], env: dict[str, str | None] | None = None, port: int = 0) -> Process:
+def spawn(args: list[str], env: Mapping[str, str | None] | None = None, port: int = 0) -> Process:
     log = Path(tempfile.mkstemp(prefix="acceptance-", suffix=".log")[1])
     with log.open("wb") as out:
         proc = subprocess.Popen([BIN, *args], env=child_env(env), cwd=ROOT,
@@ -101,7 +101,7 @@ def spawn(args: list[str], env: dict[str, str | None] | None = None, port: int =
     return Process(proc, log, port)
 
 
-def start_server(env: dict[str, str | None] | None = None) -> Process:
+def start_server(env: Mapping[str, str | None] | None = None) -> Process:
     """`boxoffice serve` on a free port; returns once /healthz answers 200."""
     port = free_port()
     server = spawn(["serve", "--host", "127.0.0.1", "--port", str(port)],
@@ -119,7 +119,7 @@ def start_server(env: dict[str, str | None] | None = None) -> Process:
 
 
 @contextlib.contextmanager
-def server(env: dict[str, str | None] | None = None) -> Iterator[Process]:
+def server(env: Mapping[str, str | None] | None = None) -> Iterator[Process]:
     s = start_server(env)
     try:
         yield s

@@ -7,6 +7,7 @@ import asyncio
 import re
 import subprocess
 import time
+from collections.abc import Iterator, Mapping
 
 import httpx2
 import pytest
@@ -41,7 +42,7 @@ async def test_revoked_key_stops_working_within_5_seconds_on_every_process(
     assert (await world.main(ops.CITIES))["cities"]  # other keys carry on
 
 
-def run_briefly(command: str, env: dict[str, str | None], timeout: float = 30
+def run_briefly(command: str, env: Mapping[str, str | None], timeout: float = 30
                 ) -> subprocess.CompletedProcess[str] | None:
     """`boxoffice COMMAND`; None when it is still running after `timeout` (it started)."""
     args = [command] + (["--port", str(free_port())] if command == "serve" else [])
@@ -82,7 +83,7 @@ def test_the_dev_environment_needs_no_secret_key() -> None:
 
 
 @pytest.fixture(scope="module")
-def locked_down(world: World) -> Api:
+def locked_down(world: World) -> Iterator[Api]:
     with server({"GRAPHIQL": "off", "INTROSPECTION": "off"}) as s:
         yield Api(s, world.main.key)
 

@@ -87,7 +87,9 @@ async def test_reservation_subscription_needs_a_bearer(world: World) -> None:
         async with subscribed(world.main.server, init(world), ops.RESERVATION_SUB,
                               {"id": r["id"]}) as sub:
             await sub.next()
-    assert refused.value.errors[0]["extensions"]["code"] == "UNAUTHENTICATED"
+    errors = refused.value.errors
+    assert errors, f"refused without a GraphQL error: {refused.value!r}"
+    assert errors[0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
 async def test_queue_subscription_announces_position_then_the_offer(world: World) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 from collections.abc import AsyncIterator
 
@@ -74,7 +75,7 @@ async def test_worker_survives_redis_killed_and_restarted_empty() -> None:
 
             redis.start()  # back, empty
             for r in lapsing:
-                await wait_until(lambda r=r: _expired(r.id), within=30)
+                await wait_until(functools.partial(_expired, r.id), within=30)
             statuses = await seat_statuses(show.show_id)
             assert {statuses[f"A-{i}"] for i in (1, 2, 3)} == {"FREE"}
             # the live hold's timer was rebuilt from Postgres in the empty Redis

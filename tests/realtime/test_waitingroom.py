@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from gql.transport.exceptions import TransportQueryError
@@ -33,7 +34,7 @@ async def test_the_subscription_tells_the_place_then_the_admission(servers, worl
         # the sale opens (no worker runs here: the subscription itself moves the line)
         await db.pool().execute(
             "UPDATE show SET on_sale_at = now() WHERE id = $1", show.show_id)
-        events = []
+        events: list[dict[str, Any]] = []
         while not events or not events[-1]["admitted"]:
             events.append((await sub.next(within=20.0))["waitingRoom"])
         assert all(e["position"] >= 1 and not e["admitted"] for e in events[:-1])
