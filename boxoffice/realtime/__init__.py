@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 
 from boxoffice.realtime.config import RealtimeConfig
 from boxoffice.realtime.hub import Hub
@@ -13,8 +15,13 @@ from boxoffice.settings import Settings
 
 
 def hub_pubsub_client(settings: Settings) -> Redis:
-    """A new client for one generation of the hub's pub/sub connection, named by pid."""
-    return redis_client(settings, client_name=client_name())
+    """A new client for one generation of the hub's pub/sub connection, named by pid.
+
+    Explicitly without retries (not merely redis-py's default): a PubSub that reconnected and
+    resubscribed by itself would hide the events lost meanwhile; the reader must end with the
+    ConnectionError so the hub rebuilds the upstream and resyncs every subscriber."""
+    return redis_client(settings, client_name=client_name(), retry=Retry(NoBackoff(), 0),
+                        retry_on_error=[])
 
 
 class Realtime:
