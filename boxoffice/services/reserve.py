@@ -34,6 +34,7 @@ from boxoffice.services.outcomes import (
     ReserveOutcome,
     SeatsTakenOutcome,
 )
+from boxoffice.services.reservations import to_view
 from boxoffice.services.seatevents import publish_queue_changed
 from boxoffice.services.showmeta import show_meta
 from models.booking import ReservationStatus, SeatStatus
@@ -41,6 +42,12 @@ from models.catalog import ShowStatus
 
 LABEL_RE = re.compile(r"^[A-Z]{1,3}-[1-9][0-9]{0,2}$")
 UNKNOWN_SHOW = InvalidOutcome("Unknown show", "showId")  # missing, or an id that does not parse
+
+# The caller's own live hold of exactly these seats (one live hold per user and show, enforced
+# by reservation_one_live_per_user_show): after a failover cut COMMIT, whether it survived.
+_OWN_HOLD = f"""SELECT {seatlock.RESERVATION_COLUMNS} FROM reservation
+WHERE "user" = $1 AND show = $2 AND status = '{ReservationStatus.HELD}' AND NOT is_offer
+  AND seat_labels = $3::varchar[]"""
 
 
 class _Taken(Exception):
@@ -172,6 +179,15 @@ async def reserve_seats(deps: Deps, user: User, show_id: int, seats: Sequence[st
         )
     except _Taken as exc:
         return await _unavailable(deps, user, show_id, labels, exc.taken)
+    except db.CommitOutcomeUnknown:
+        # a failover cut the COMMIT: the primary now serving says whether the hold survived.
+        # Found: it is this reserve's (the caller's one live hold of exactly these seats), and
+        # gets its after-commit effects below. Not found: nothing was held, and the error
+        # answers TRY_AGAIN, true to "nothing changed" (a failed lookup answers it too).
+        row = await db.pool().fetchrow(_OWN_HOLD, user.id, show_id, labels)
+        if row is None:
+            raise
+        held = _Held(to_view(row))
 
     view = held.reservation
     # 5. after commit, in one Redis round trip (each effect logs its own failure). The
