@@ -31,8 +31,8 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from typing import TypeVar
 
@@ -163,6 +163,16 @@ def in_transaction() -> bool:
     return _IN_TRANSACTION.get()
 
 
+@contextmanager
+def _piccolo_joins(conn: asyncpg.Connection) -> Iterator[None]:
+    """Piccolo queries made meanwhile run on `conn`, the open transaction's connection."""
+    token = transaction_connection.set(conn)
+    try:
+        yield
+    finally:
+        transaction_connection.reset(token)
+
+
 def detach_from_transaction() -> None:
     """Called first in a task spawned inside a transaction, which is not part of it: asyncio
     copies the context into the task, so without this its Piccolo queries would run on the
@@ -183,11 +193,8 @@ async def read_committed() -> AsyncIterator[asyncpg.Connection]:
     token = _IN_TRANSACTION.set(True)
     try:
         async with pool().acquire() as conn, conn.transaction(isolation="read_committed"):
-            joined = transaction_connection.set(conn)
-            try:
+            with _piccolo_joins(conn):
                 yield conn
-            finally:
-                transaction_connection.reset(joined)
     finally:
         _IN_TRANSACTION.reset(token)
 
@@ -220,11 +227,8 @@ async def serializable(
                     if not _takes_writes(conn):
                         raise NotWritable("the server of this pooled connection takes no writes")
                     async with conn.transaction(isolation=isolation):  # type: ignore[arg-type]
-                        joined = transaction_connection.set(conn)
-                        try:
+                        with _piccolo_joins(conn):
                             result = await fn(conn)
-                        finally:
-                            transaction_connection.reset(joined)
                         # leaving the block sends COMMIT: from here a lost connection leaves
                         # the outcome unknown
                         commit_sent = True

@@ -25,7 +25,7 @@ from boxoffice.services.catalog import SeatMapSnapshot
 from boxoffice.state import AppState
 from resolvers.booking import reservation_type
 from schema.context import Context
-from schema.errors import NOT_FOUND, bad_input, coded
+from schema.errors import NOT_FOUND, coded, show_id_arg
 from schema.permissions import require_user
 from schema.types import booking as t
 from schema.types.catalog import SeatMap
@@ -97,13 +97,6 @@ _ResultKey = tuple[int, int, tuple[tuple[str, str], ...]]  # (event id, document
 _RESULTS: LRUCache[_ResultKey, tuple[Any, Any, Any]] = bounded(256)
 
 
-def _show_id(value: strawberry.ID) -> int:
-    sid = parse_id(value)
-    if sid is None:
-        raise bad_input("showId is not a show id", "showId")
-    return sid
-
-
 @strawberry.type
 class Subscription:
     @strawberry.subscription(
@@ -112,7 +105,7 @@ class Subscription:
     )
     async def seat_map(self, info: Info[Context, None],
                        show_id: strawberry.ID) -> AsyncGenerator[SeatMapEvent, None]:
-        sid = _show_id(show_id)
+        sid = show_id_arg(show_id)
         state = _state(info)
         sink = CURRENT_SINK.get()  # over graphql-transport-ws (boxoffice/http/wsnext.py)
         try:
@@ -139,7 +132,7 @@ class Subscription:
     async def queue(self, info: Info[Context, None],
                     show_id: strawberry.ID) -> AsyncGenerator[t.QueueTicket, None]:
         user = require_user(info)
-        sid = _show_id(show_id)
+        sid = show_id_arg(show_id)
         state = _state(info)
         async with aclosing(feeds.queue_updates(state.realtime.hub, state.deps, sid,
                                                 user.id)) as tickets:

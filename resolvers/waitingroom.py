@@ -11,12 +11,11 @@ from graphql import GraphQLError
 from strawberry.types import Info
 
 from boxoffice.db import Busy
-from boxoffice.ids import parse_id
 from boxoffice.realtime.roomfeed import room_updates
 from boxoffice.services import waitingroom
 from boxoffice.services.outcomes import InvalidOutcome
 from schema.context import Context
-from schema.errors import TRY_AGAIN, bad_input, coded
+from schema.errors import TRY_AGAIN, coded, show_id_arg
 from schema.permissions import require_user
 from schema.types.booking import InvalidRequest
 from schema.types.waitingroom import NotAdmitted, WaitingRoomTicket
@@ -38,13 +37,6 @@ def refusal_type(
                        etr_seconds=v.etr_seconds)
 
 
-def _show_id(value: strawberry.ID) -> int:
-    sid = parse_id(value)
-    if sid is None:
-        raise bad_input("showId is not a show id", "showId")
-    return sid
-
-
 def _room_error(exc: waitingroom.RoomError) -> GraphQLError:
     return coded(str(exc), exc.code, field="showId")
 
@@ -58,7 +50,7 @@ class WaitingRoomMutation:
     async def join_waiting_room(self, info: Info[Context, None],
                                 show_id: strawberry.ID) -> WaitingRoomTicket:
         user = require_user(info)
-        sid = _show_id(show_id)
+        sid = show_id_arg(show_id)
         try:
             return ticket_type(await waitingroom.join(info.context.state.deps, sid, user.id))
         except waitingroom.RoomError as exc:
@@ -77,7 +69,7 @@ class WaitingRoomSubscription:
     async def waiting_room(self, info: Info[Context, None],
                            show_id: strawberry.ID) -> AsyncGenerator[WaitingRoomTicket, None]:
         user = require_user(info)
-        sid = _show_id(show_id)
+        sid = show_id_arg(show_id)
         state = info.context.state
         try:
             async with aclosing(room_updates(state.realtime.hub, state.deps, sid,

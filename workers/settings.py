@@ -19,10 +19,7 @@ derived from rows (`expire:{id}`, `notify:{id}`); a few seconds is enough to rea
 from __future__ import annotations
 
 from arq import cron, func
-from arq.connections import ArqRedis
 
-from boxoffice.redisconn import arq_pool
-from boxoffice.settings import Settings
 from workers.context import shutdown, startup
 from workers.holds import (
     expire_hold,
@@ -40,13 +37,6 @@ from workers.payments import reconcile_payments
 from workers.queue import serve_waiting
 from workers.refunds import finish_show_refunds
 from workers.room import advance_rooms
-
-
-def redis_pool(settings: Settings | None = None) -> ArqRedis:
-    """The worker's Redis (REDIS_URL or through the sentinels), built for each new worker
-    (supervisor, tests), not at import; the worker closes it."""
-    return arq_pool(settings)
-
 
 EVERY_2S = set(range(0, 60, 2))
 EVERY_2S_ODD = set(range(1, 60, 2))
@@ -77,7 +67,7 @@ class WorkerSettings:
     ]
     on_startup = startup
     on_shutdown = shutdown
-    # no redis_settings here: the builder passes a pool built from Settings (redis_pool() above)
+    # no redis_settings here: the builder passes a pool from Settings (redisconn.arq_pool)
     on_job_start = job_started  # the job-lag gauge (workers/jobmetrics.py)
     allow_abort_jobs = False  # nothing aborts: a stale expiry job no-ops instead
     keep_result = 5

@@ -29,8 +29,8 @@ from arq.connections import ArqRedis
 from arq.worker import Worker, create_worker
 
 from boxoffice import db
+from boxoffice.redisconn import arq_pool
 from boxoffice.settings import Settings, get_settings
-from workers.settings import redis_pool
 
 log = logging.getLogger("workers.supervisor")
 
@@ -125,7 +125,7 @@ class Supervisor:
     async def _open_redis(self) -> ArqRedis:
         """REDIS_URL or the primary the sentinels name (boxoffice/redisconn.py), checked with a
         PING: an unreachable Redis fails here and the run loop backs off and retries."""
-        redis = redis_pool(self._settings)
+        redis = arq_pool(self._settings)
         try:
             await redis.ping()
         except BaseException:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -21,6 +22,8 @@ from gql.transport.websockets import WebsocketsTransport
 from redis.asyncio import Redis
 
 ROOT = Path(__file__).resolve().parents[2]
+BIN = str(Path(sys.executable).parent / "boxoffice")
+CLUSTER_READY = re.compile(r"cluster ready http://127\.0\.0\.1:(\d+)/graphql api-ports ([\d ]+)")
 
 SEAT_MAP = """subscription S($showId: ID!) { seatMap(showId: $showId) {
   showId version changes { label status }
@@ -190,3 +193,40 @@ async def sever_hub(redis: Redis, pid: int) -> int:
     for cid in await hub_connection_ids(redis, pid):
         killed += int(await redis.execute_command("CLIENT", "KILL", "ID", cid))
     return killed
+
+
+@dataclass
+class Launched:
+    """A running `boxoffice cluster`: nginx's port, the API processes' ports, its log."""
+
+    proc: subprocess.Popen[bytes]
+    port: int
+    api_ports: list[int]
+    log: Path
+
+
+@contextlib.contextmanager
+def boxoffice_cluster(run_dir: Path, env: dict[str, str], *, api: int, workers: int,
+                      within: float = 60) -> Iterator[Launched]:
+    """`boxoffice cluster` (nginx + honcho) on free ports; yields once it printed `cluster
+    ready` (every process answers /readyz), stops it afterwards."""
+    log = run_dir / "cluster.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [BIN, "cluster", "--api", str(api), "--workers", str(workers), "--port", "0",
+             "--run-dir", str(run_dir)],
+            env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + within
+        while not (found := CLUSTER_READY.search(log.read_text(errors="replace"))):
+            assert proc.poll() is None, log.read_text(errors="replace")[-3000:]
+            assert time.monotonic() < deadline, f"cluster not ready within {within:.0f} s"
+            time.sleep(0.2)
+        yield Launched(proc, int(found.group(1)), [int(p) for p in found.group(2).split()], log)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

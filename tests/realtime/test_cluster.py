@@ -6,11 +6,8 @@ on the other."""
 from __future__ import annotations
 
 import contextlib
-import os
-import re
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,10 +18,15 @@ import pytest
 
 from tests.api.booking_ops import RESERVE
 from tests.factories import make_show
-from tests.realtime.support import FAST_REALTIME, SEAT_MAP, Server, World, graphql, subscribed
-
-BIN = str(Path(sys.executable).parent / "boxoffice")
-READY = re.compile(r"cluster ready (\S+) api-ports ([\d ]+) workers (\d+)")
+from tests.realtime.support import (
+    FAST_REALTIME,
+    SEAT_MAP,
+    Server,
+    World,
+    boxoffice_cluster,
+    graphql,
+    subscribed,
+)
 
 
 @dataclass
@@ -35,28 +37,9 @@ class Cluster:
 
 @contextlib.contextmanager
 def cluster(run_dir: Path, env: dict[str, str]) -> Iterator[Cluster]:
-    log = run_dir / "cluster.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [BIN, "cluster", "--api", "2", "--workers", "1", "--port", "0",
-             "--run-dir", str(run_dir)],
-            env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while not (found := READY.search(log.read_text(errors="replace"))):
-            assert proc.poll() is None, log.read_text(errors="replace")[-3000:]
-            assert time.monotonic() < deadline, "cluster not ready within 60 s"
-            time.sleep(0.2)
-        nginx_port = int(found.group(1).split(":")[2].split("/")[0])
-        api_ports = [int(p) for p in found.group(2).split()]
-        yield Cluster(Server(nginx_port, proc, log), [Server(p, proc, log) for p in api_ports])
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with boxoffice_cluster(run_dir, env, api=2, workers=1) as up:
+        yield Cluster(Server(up.port, up.proc, up.log),
+                      [Server(p, up.proc, up.log) for p in up.api_ports])
 
 
 def test_nginx_is_installed() -> None:

@@ -16,10 +16,7 @@ import contextlib
 import json
 import os
 import random
-import re
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -37,10 +34,8 @@ from tests.api.booking_ops import CANCEL, RESERVE
 from tests.api.test_burst import middle_request
 from tests.audit import audit_show
 from tests.factories import make_show
-from tests.realtime.support import FAST_REALTIME, World
+from tests.realtime.support import FAST_REALTIME, World, boxoffice_cluster
 
-BIN = str(Path(sys.executable).parent / "boxoffice")
-READY = re.compile(r"cluster ready http://127\.0\.0\.1:(\d+)/graphql api-ports ([\d ]+)")
 SUBSCRIPTION = """subscription S($showId: ID!) { seatMap(showId: $showId) {
   version changes { label status } snapshot { version seats { label status } } } }"""
 RECONNECT_PAUSE = 1.0  # graphql-ws waits ~1-3 s before its first retry
@@ -92,27 +87,10 @@ class Cluster:
 
 @pytest.fixture(scope="module")
 def cluster(database: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    run_dir = tmp_path_factory.mktemp("cluster3")
-    log = run_dir / "cluster.log"
-    env = {**os.environ, **FAST_REALTIME, "RATE_LIMITS": "off", "LOG_LEVEL": "warning"}
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [BIN, "cluster", "--api", "3", "--workers", "0", "--port", "0",
-             "--run-dir", str(run_dir)], env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 90
-        while not (found := READY.search(log.read_text(errors="replace"))):
-            assert proc.poll() is None, log.read_text(errors="replace")[-3000:]
-            assert time.monotonic() < deadline, "cluster not ready within 90 s"
-            time.sleep(0.2)
-        yield Cluster(int(found.group(1)), [int(p) for p in found.group(2).split()], log)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    env = {**FAST_REALTIME, "RATE_LIMITS": "off", "LOG_LEVEL": "warning"}
+    with boxoffice_cluster(tmp_path_factory.mktemp("cluster3"), env, api=3, workers=0,
+                           within=90) as up:
+        yield Cluster(up.port, up.api_ports, up.log)
 
 
 @dataclass

@@ -8,26 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import httpx2
 import pytest
 from websockets.asyncio.client import connect
 
-BIN = str(Path(sys.executable).parent / "boxoffice")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.realtime.support import BIN, free_port
 
 
 async def _extensions_agreed(tmp_path: Path, **env: str) -> str | None:
-    port = _free_port()
+    port = free_port()
     with (tmp_path / f"serve-{port}.log").open("wb") as sink:
         proc = await asyncio.create_subprocess_exec(
             BIN, "serve", "--port", str(port), stdout=sink, stderr=subprocess.STDOUT,
@@ -53,9 +45,9 @@ async def _extensions_agreed(tmp_path: Path, **env: str) -> str | None:
 
 @pytest.mark.parametrize(("setting", "agreed"), [(None, False), ("on", True)])
 async def test_permessage_deflate_only_when_turned_on(
-        tmp_path: Path, setting: str | None, agreed: bool) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, setting: str | None,
+        agreed: bool) -> None:
     env = {"WS_DEFLATE": setting} if setting else {}
-    if setting is None:
-        os.environ.pop("WS_DEFLATE", None)
+    monkeypatch.delenv("WS_DEFLATE", raising=False)
     extensions = await _extensions_agreed(tmp_path, **env)
     assert ("permessage-deflate" in (extensions or "")) is agreed, extensions

@@ -18,8 +18,9 @@ from typing import Any
 from arq.worker import Worker, create_worker
 
 from boxoffice import db
+from boxoffice.redisconn import arq_pool
 from boxoffice.settings import Settings
-from workers.settings import WorkerSettings, redis_pool
+from workers.settings import WorkerSettings
 
 
 def make_worker(settings: Settings | None = None, *, burst: bool = True, crons: bool = False,
@@ -28,7 +29,7 @@ def make_worker(settings: Settings | None = None, *, burst: bool = True, crons: 
         WorkerSettings,  # type: ignore[arg-type]  # arq's Protocol sees on_startup as a method
         burst=burst, poll_delay=0.05, handle_signals=False,
         ctx={"settings": settings} if settings else {},
-        redis_pool=redis_pool(settings),
+        redis_pool=arq_pool(settings),  # the worker closes it
         # CronJob objects carry their next run: each worker gets its own copies
         cron_jobs=[copy.copy(c) for c in WorkerSettings.cron_jobs] if crons else [],
         **kwargs,
