@@ -13,12 +13,12 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from boxoffice.lrucache import bounded
 from boxoffice.secretkeys import verification_keys
 from boxoffice.settings import Settings, get_settings
-from models.booking import ApiKey, AppUser
+from models.booking import ApiKey, ApiKeyRole, AppUser
 
 _TOKEN_SALT = "boxoffice.user-token"
 
 
-ROLES = ("client", "door", "admin")
+ROLES = tuple(ApiKeyRole)  # the model's enum; the migration's CHECK matches it (tests)
 
 
 @dataclass(frozen=True)
